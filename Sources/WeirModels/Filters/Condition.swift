@@ -1,0 +1,101 @@
+import Foundation
+
+/// A column a filter can test, named by table and field. The store maps each to SQL.
+public enum FilterColumn: String, Sendable, CaseIterable {
+    case flowId = "flow.id", flowName = "flow.name", flowTags = "flow.tags"
+    case runId = "flow_run.id", runName = "flow_run.name", runTags = "flow_run.tags"
+    case runDeploymentId = "flow_run.deployment_id", runWorkQueueName = "flow_run.work_queue_name"
+    case runStateType = "flow_run.state_type", runStateName = "flow_run.state_name"
+    case runFlowVersion = "flow_run.flow_version", runStartTime = "flow_run.start_time"
+    /// `coalesce(start_time, expected_start_time)`, which start-time comparisons and sorts use.
+    case runStartOrExpected = "flow_run.start_or_expected"
+    case runEndTime = "flow_run.end_time", runExpectedStartTime = "flow_run.expected_start_time"
+    case runNextScheduledStartTime = "flow_run.next_scheduled_start_time"
+    case runParentTaskRunId = "flow_run.parent_task_run_id", runIdempotencyKey = "flow_run.idempotency_key"
+    case runCreatedBy = "flow_run.created_by", runCreatedById = "flow_run.created_by_id", runCreatedByType = "flow_run.created_by_type"
+    case taskId = "task_run.id", taskName = "task_run.name", taskTags = "task_run.tags"
+    case taskStateType = "task_run.state_type", taskStateName = "task_run.state_name"
+    case taskStartTime = "task_run.start_time", taskEndTime = "task_run.end_time"
+    case taskExpectedStartTime = "task_run.expected_start_time", taskFlowRunId = "task_run.flow_run_id"
+    case deploymentId = "deployment.id", deploymentName = "deployment.name", deploymentPaused = "deployment.paused"
+    case deploymentTags = "deployment.tags", deploymentWorkQueueName = "deployment.work_queue_name"
+    case poolId = "work_pool.id", poolName = "work_pool.name", poolType = "work_pool.type"
+    case queueId = "work_queue.id", queueName = "work_queue.name"
+}
+
+/// A literal a filter compares with.
+public enum FilterValue: Sendable, Equatable {
+    case uuid(UUID)
+    case string(String)
+    case timestamp(Timestamp)
+    case bool(Bool)
+}
+
+/// A sub-query a filter reaches through, relative to the row being filtered.
+public enum Relation: String, Sendable {
+    /// The run's flow.
+    case runFlow
+    /// The run's deployment (if it still exists).
+    case runDeployment
+    /// The run's work queue joined with its pool (through `work_queue_id`).
+    case runQueueAndPool
+    /// The run's work queue (through `work_queue_id`).
+    case runQueue
+    /// Task runs of the run.
+    case runTaskRuns
+    /// Deployments of a flow.
+    case flowDeployments
+    /// The flow of a deployment.
+    case deploymentFlow
+    /// Flow runs whose parent task run is this task run.
+    case taskSubflowRuns
+    /// Task runs that are the parent task run of the run (`parent_task_run_id`), for `parent_flow_run_id`.
+    case runParentTaskRun
+}
+
+/// A dialect-neutral boolean filter tree compiled from the reference's filter grammar.
+/// WeirStore renders it to SQL; nothing here knows SQL.
+public indirect enum Condition: Sendable, Equatable {
+    case always
+    case never
+    case and([Condition])
+    case or([Condition])
+    case not(Condition)
+    /// `column IN (values)`; an empty list matches nothing.
+    case `in`(FilterColumn, [FilterValue])
+    /// `column NOT IN (values)`; a NULL column never matches.
+    case notIn(FilterColumn, [FilterValue])
+    case isNull(FilterColumn)
+    case isNotNull(FilterColumn)
+    /// Case-insensitive (ASCII) `LIKE '%value%'` with `%`/`_` as wildcards, no escaping.
+    case contains(FilterColumn, String)
+    /// Case-insensitive (ASCII) `LIKE 'value%'`.
+    case startsWith(FilterColumn, String)
+    case lessOrEqual(FilterColumn, FilterValue)
+    case greaterOrEqual(FilterColumn, FilterValue)
+    case equals(FilterColumn, FilterValue)
+    /// The JSON tag array holds every one of these tags.
+    case tagsContainAll(FilterColumn, [String])
+    /// The JSON tag array holds at least one of these tags.
+    case tagsOverlap(FilterColumn, [String])
+    /// The JSON tag array is `[]`.
+    case tagsEmpty(FilterColumn)
+    /// Some related row satisfies the predicate.
+    case exists(Relation, Condition)
+
+    /// Combines parts with AND (TRUE when empty), flattening trivial cases.
+    public static func all(_ parts: [Condition]) -> Condition {
+        let kept = parts.filter { $0 != .always }
+        if kept.isEmpty { return .always }
+        if kept.count == 1 { return kept[0] }
+        return .and(kept)
+    }
+
+    /// Combines parts with OR; like the reference, an empty list is TRUE.
+    public static func some(_ parts: [Condition]) -> Condition {
+        if parts.isEmpty { return .always }
+        if parts.contains(.always) { return .always }
+        if parts.count == 1 { return parts[0] }
+        return .or(parts)
+    }
+}

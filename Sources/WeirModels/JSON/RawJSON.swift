@@ -1,0 +1,30 @@
+/// JSON text that is already valid and compact, as stored in the database; written to responses
+/// without re-parsing.
+public struct RawJSON: Sendable, Equatable, JSONWritable {
+    /// The JSON text.
+    public var text: String
+
+    /// Wraps stored JSON text.
+    public init(_ text: String) { self.text = text }
+
+    /// Serializes a value.
+    public init(_ value: JSONValue) { self.text = value.jsonText }
+
+    /// `{}`.
+    public static let emptyObject = RawJSON("{}")
+    /// `[]`.
+    public static let emptyArray = RawJSON("[]")
+
+    /// Parses the text back into a value (it was valid when stored).
+    public var value: JSONValue { (try? JSONParser.parse(text)) ?? .null }
+
+    /// Splices the text in.
+    public func write(to w: inout JSONWriter) { w.raw(text) }
+}
+
+extension JSONWriter {
+    /// Writes raw JSON or `null`.
+    public mutating func raw(_ r: RawJSON?) { if let r { w_raw(r.text) } else { null() } }
+
+    private mutating func w_raw(_ s: String) { raw(s) }
+}

@@ -1,0 +1,154 @@
+import Foundation
+
+/// A deployment: a flow packaged to be run remotely, from which most production runs are born.
+public struct Deployment: Sendable, Equatable {
+    public var id: UUID
+    public var created: Timestamp
+    public var updated: Timestamp
+    public var name: String
+    public var version: String?
+    public var description: String?
+    public var flowId: UUID
+    public var paused: Bool
+    public var schedules: RawJSON
+    public var concurrencyLimit: Int?
+    public var concurrencyOptions: RawJSON?
+    public var jobVariables: RawJSON
+    public var parameters: RawJSON
+    public var tags: [String]
+    public var labels: RawJSON
+    public var workQueueName: String?
+    public var workQueueId: UUID?
+    public var lastPolled: Timestamp?
+    public var parameterOpenapiSchema: RawJSON?
+    public var path: String?
+    public var pullSteps: RawJSON?
+    public var entrypoint: String?
+    public var storageDocumentId: UUID?
+    public var infrastructureDocumentId: UUID?
+    public var createdBy: RawJSON?
+    public var updatedBy: RawJSON?
+    public var workPoolName: String?
+    public var status: String
+    public var enforceParameterSchema: Bool
+
+    /// A deployment with every field given.
+    public init(id: UUID, created: Timestamp, updated: Timestamp, name: String, version: String?, description: String?, flowId: UUID, paused: Bool, schedules: RawJSON, concurrencyLimit: Int?, concurrencyOptions: RawJSON?, jobVariables: RawJSON, parameters: RawJSON, tags: [String], labels: RawJSON, workQueueName: String?, workQueueId: UUID?, lastPolled: Timestamp?, parameterOpenapiSchema: RawJSON?, path: String?, pullSteps: RawJSON?, entrypoint: String?, storageDocumentId: UUID?, infrastructureDocumentId: UUID?, createdBy: RawJSON?, updatedBy: RawJSON?, workPoolName: String?, status: String, enforceParameterSchema: Bool) {
+        self.id = id; self.created = created; self.updated = updated; self.name = name; self.version = version
+        self.description = description; self.flowId = flowId; self.paused = paused; self.schedules = schedules
+        self.concurrencyLimit = concurrencyLimit; self.concurrencyOptions = concurrencyOptions; self.jobVariables = jobVariables
+        self.parameters = parameters; self.tags = tags; self.labels = labels; self.workQueueName = workQueueName
+        self.workQueueId = workQueueId; self.lastPolled = lastPolled; self.parameterOpenapiSchema = parameterOpenapiSchema
+        self.path = path; self.pullSteps = pullSteps; self.entrypoint = entrypoint; self.storageDocumentId = storageDocumentId
+        self.infrastructureDocumentId = infrastructureDocumentId; self.createdBy = createdBy; self.updatedBy = updatedBy
+        self.workPoolName = workPoolName; self.status = status; self.enforceParameterSchema = enforceParameterSchema
+    }
+}
+
+extension Deployment: JSONWritable {
+    /// Writes the reference's `DeploymentResponse`.
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("id"); w.uuid(id)
+        w.key("created"); w.date(created)
+        w.key("updated"); w.date(updated)
+        w.key("name"); w.string(name)
+        w.key("version"); w.string(version)
+        w.key("description"); w.string(description)
+        w.key("flow_id"); w.uuid(flowId)
+        w.key("paused"); w.bool(paused)
+        w.key("schedules"); schedules.write(to: &w)
+        w.key("concurrency_limit"); if let concurrencyLimit { w.int(concurrencyLimit) } else { w.null() }
+        w.key("global_concurrency_limit"); w.null()
+        w.key("concurrency_options"); w.raw(concurrencyOptions)
+        w.key("job_variables"); jobVariables.write(to: &w)
+        w.key("parameters"); parameters.write(to: &w)
+        w.key("tags"); w.strings(tags)
+        w.key("labels"); labels.write(to: &w)
+        w.key("work_queue_name"); w.string(workQueueName)
+        w.key("work_queue_id"); w.uuid(workQueueId)
+        w.key("last_polled"); w.date(lastPolled)
+        w.key("parameter_openapi_schema"); w.raw(parameterOpenapiSchema)
+        w.key("path"); w.string(path)
+        w.key("pull_steps"); if let pullSteps { pullSteps.write(to: &w) } else { w.raw("[]") }
+        w.key("entrypoint"); w.string(entrypoint)
+        w.key("storage_document_id"); w.uuid(storageDocumentId)
+        w.key("infrastructure_document_id"); w.uuid(infrastructureDocumentId)
+        w.key("created_by"); w.raw(createdBy)
+        w.key("updated_by"); w.raw(updatedBy)
+        w.key("work_pool_name"); w.string(workPoolName)
+        w.key("status"); w.string(status)
+        w.key("enforce_parameter_schema"); w.bool(enforceParameterSchema)
+        w.endObject()
+    }
+}
+
+/// `POST /deployments/` body (`DeploymentCreate`).
+public struct DeploymentCreate: Sendable {
+    public var name: String
+    public var flowId: UUID
+    public var paused = false
+    /// Each schedule as sent (`active`, `schedule`, `max_scheduled_runs`, `parameters`, `slug`).
+    public var schedules: [JSONValue] = []
+    public var concurrencyLimit: Int?
+    public var concurrencyOptions: JSONValue?
+    public var enforceParameterSchema = true
+    public var parameterOpenapiSchema: JSONValue?
+    public var parameters: JSONValue = .emptyObject
+    public var tags: [String] = []
+    public var labels: JSONValue = .emptyObject
+    public var pullSteps: JSONValue?
+    public var workQueueName: String?
+    public var workPoolName: String?
+    public var storageDocumentId: UUID?
+    public var infrastructureDocumentId: UUID?
+    public var description: String?
+    public var path: String?
+    public var version: String?
+    public var entrypoint: String?
+    public var jobVariables: JSONValue = .emptyObject
+    /// The keys the body set; an upsert changes only these.
+    public var present: Set<String> = []
+
+    /// Reads and validates the body. Unlike the reference (which answers 500), a name with
+    /// `/ % & > <` is a 422.
+    public static func read(_ field: JSONField) -> DeploymentCreate? {
+        let known: Set<String> = ["name", "flow_id", "paused", "schedules", "concurrency_limit", "concurrency_options", "global_concurrency_limit_id", "enforce_parameter_schema", "parameter_openapi_schema", "parameters", "tags", "labels", "pull_steps", "work_queue_name", "work_pool_name", "storage_document_id", "infrastructure_document_id", "description", "path", "version", "entrypoint", "job_variables", "version_info",
+                                  // removed fields the reference strips before validating
+                                  "schedule", "is_schedule_active", "infra_overrides", "manifest_path", "infrastructure", "storage"]
+        guard let r = field.model(known: known) else { return nil }
+        let name = r.required("name")?.name()
+        let flowId = r.required("flow_id")?.uuid()
+        var c = DeploymentCreate(name: name ?? "", flowId: flowId ?? UUID())
+        if case .object(let pairs) = r.value { c.present = Set(pairs.map(\.0)) }
+        c.paused = r["paused"].bool() ?? false
+        c.schedules = r["schedules"].list { f -> JSONValue? in
+            guard let s = f.model(known: ["active", "schedule", "max_scheduled_runs", "parameters", "slug", "replaces"]) else { return nil }
+            _ = s.required("schedule")?.object()
+            return s.value
+        } ?? []
+        if let limit = r["concurrency_limit"].int() {
+            if limit <= 0 { r["concurrency_limit"].fail("greater_than", "Input should be greater than 0", ctx: .object([("gt", .number("0"))])) }
+            c.concurrencyLimit = limit
+        }
+        if !r["concurrency_options"].isAbsentOrNull { c.concurrencyOptions = r["concurrency_options"].object() }
+        _ = r["global_concurrency_limit_id"].uuid()
+        c.enforceParameterSchema = r["enforce_parameter_schema"].bool() ?? true
+        if !r["parameter_openapi_schema"].isAbsentOrNull { c.parameterOpenapiSchema = r["parameter_openapi_schema"].object() }
+        c.parameters = r["parameters"].object() ?? .emptyObject
+        c.tags = r["tags"].tags() ?? []
+        c.labels = r["labels"].labels() ?? .emptyObject
+        if !r["pull_steps"].isAbsentOrNull { c.pullSteps = r["pull_steps"].list { $0.object() }.map { .array($0) } }
+        c.workQueueName = r["work_queue_name"].string()
+        c.workPoolName = r["work_pool_name"].string()
+        c.storageDocumentId = r["storage_document_id"].uuid()
+        c.infrastructureDocumentId = r["infrastructure_document_id"].uuid()
+        c.description = r["description"].string()
+        c.path = r["path"].string()
+        c.version = r["version"].string()
+        c.entrypoint = r["entrypoint"].string()
+        c.jobVariables = r["job_variables"].isAbsentOrNull ? .emptyObject : (r["job_variables"].object() ?? .emptyObject)
+        guard name != nil, flowId != nil, field.context.issues.isEmpty else { return nil }
+        return c
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+
+/// A work pool: where workers pick up runs; every pool has a default queue.
+public struct WorkPool: Sendable, Equatable, JSONWritable {
+    public var id: UUID
+    public var created: Timestamp
+    public var updated: Timestamp
+    public var name: String
+    public var description: String?
+    public var type: String
+    public var baseJobTemplate: RawJSON
+    public var isPaused: Bool
+    public var concurrencyLimit: Int?
+    public var status: String
+    public var defaultQueueId: UUID?
+    public var storageConfiguration: RawJSON
+
+    /// A pool with every field given.
+    public init(id: UUID, created: Timestamp, updated: Timestamp, name: String, description: String?, type: String, baseJobTemplate: RawJSON, isPaused: Bool, concurrencyLimit: Int?, status: String, defaultQueueId: UUID?, storageConfiguration: RawJSON) {
+        self.id = id; self.created = created; self.updated = updated; self.name = name; self.description = description
+        self.type = type; self.baseJobTemplate = baseJobTemplate; self.isPaused = isPaused; self.concurrencyLimit = concurrencyLimit
+        self.status = status; self.defaultQueueId = defaultQueueId; self.storageConfiguration = storageConfiguration
+    }
+
+    /// Writes the reference's `WorkPoolResponse`.
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("id"); w.uuid(id)
+        w.key("created"); w.date(created)
+        w.key("updated"); w.date(updated)
+        w.key("name"); w.string(name)
+        w.key("description"); w.string(description)
+        w.key("type"); w.string(type)
+        w.key("base_job_template"); baseJobTemplate.write(to: &w)
+        w.key("is_paused"); w.bool(isPaused)
+        w.key("concurrency_limit"); if let concurrencyLimit { w.int(concurrencyLimit) } else { w.null() }
+        w.key("status"); w.string(status)
+        w.key("default_queue_id"); w.uuid(defaultQueueId)
+        w.key("storage_configuration"); storageConfiguration.write(to: &w)
+        w.key("active_slots"); w.null()
+        w.endObject()
+    }
+}
+
+/// `POST /work_pools/` body (`WorkPoolCreate`).
+public struct WorkPoolCreate: Sendable {
+    public var name: String
+    public var description: String?
+    public var type = "prefect-agent"
+    public var baseJobTemplate: JSONValue = .emptyObject
+    public var isPaused = false
+    public var concurrencyLimit: Int?
+    public var storageConfiguration: JSONValue
+
+    /// The storage configuration a pool gets when none is given.
+    public static let defaultStorageConfiguration = JSONValue.object([
+        ("bundle_upload_step", .null), ("bundle_execution_step", .null), ("default_result_storage_block_id", .null),
+    ])
+
+    /// Reads and validates the body.
+    public static func read(_ field: JSONField) -> WorkPoolCreate? {
+        guard let r = field.model(known: ["name", "description", "type", "base_job_template", "is_paused", "concurrency_limit", "storage_configuration"]) else { return nil }
+        var name = r.required("name")?.name()
+        if let n = name, n.trimmingCharacters(in: CharacterSet(charactersIn: "' \"")).isEmpty {
+            r["name"].fail("value_error", "Value error, name cannot be an empty string", ctx: .object([("error", .object([]))]))
+            name = nil
+        }
+        var c = WorkPoolCreate(name: name ?? "", storageConfiguration: defaultStorageConfiguration)
+        c.description = r["description"].string()
+        c.type = r["type"].string() ?? "prefect-agent"
+        c.baseJobTemplate = r["base_job_template"].object() ?? .emptyObject
+        c.isPaused = r["is_paused"].bool() ?? false
+        if let limit = r["concurrency_limit"].int() {
+            if limit < 0 { r["concurrency_limit"].fail("greater_than_equal", "Input should be greater than or equal to 0", ctx: .object([("ge", .number("0"))])) }
+            c.concurrencyLimit = limit
+        }
+        if let s = r["storage_configuration"].model(forbidExtra: false, known: []) {
+            c.storageConfiguration = .object([
+                ("bundle_upload_step", s["bundle_upload_step"].isAbsentOrNull ? .null : (s["bundle_upload_step"].object() ?? .null)),
+                ("bundle_execution_step", s["bundle_execution_step"].isAbsentOrNull ? .null : (s["bundle_execution_step"].object() ?? .null)),
+                ("default_result_storage_block_id", s["default_result_storage_block_id"].uuid().map { .string($0.uuidString.lowercased()) } ?? .null),
+            ])
+        }
+        guard name != nil, field.context.issues.isEmpty else { return nil }
+        return c
+    }
+}
+
+/// A work queue inside a pool.
+public struct WorkQueue: Sendable, Equatable, JSONWritable {
+    public var id: UUID
+    public var created: Timestamp
+    public var updated: Timestamp
+    public var name: String
+    public var description: String?
+    public var isPaused: Bool
+    public var concurrencyLimit: Int?
+    public var priority: Int
+    public var workPoolId: UUID
+    public var lastPolled: Timestamp?
+    public var workPoolName: String
+    public var status: String
+
+    /// A queue with every field given.
+    public init(id: UUID, created: Timestamp, updated: Timestamp, name: String, description: String?, isPaused: Bool, concurrencyLimit: Int?, priority: Int, workPoolId: UUID, lastPolled: Timestamp?, workPoolName: String, status: String) {
+        self.id = id; self.created = created; self.updated = updated; self.name = name; self.description = description
+        self.isPaused = isPaused; self.concurrencyLimit = concurrencyLimit; self.priority = priority; self.workPoolId = workPoolId
+        self.lastPolled = lastPolled; self.workPoolName = workPoolName; self.status = status
+    }
+
+    /// Writes the reference's `WorkQueueResponse`.
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("id"); w.uuid(id)
+        w.key("created"); w.date(created)
+        w.key("updated"); w.date(updated)
+        w.key("name"); w.string(name)
+        w.key("description"); w.string(description)
+        w.key("is_paused"); w.bool(isPaused)
+        w.key("concurrency_limit"); if let concurrencyLimit { w.int(concurrencyLimit) } else { w.null() }
+        w.key("priority"); w.int(priority)
+        w.key("work_pool_id"); w.uuid(workPoolId)
+        w.key("filter"); w.null()
+        w.key("last_polled"); w.date(lastPolled)
+        w.key("work_pool_name"); w.string(workPoolName)
+        w.key("status"); w.string(status)
+        w.key("active_slots"); w.null()
+        w.endObject()
+    }
+}
+
+/// `POST /work_pools/{name}/queues` body (`WorkQueueCreate`).
+public struct WorkQueueCreate: Sendable {
+    public var name: String
+    public var description: String? = ""
+    public var isPaused = false
+    public var concurrencyLimit: Int?
+    public var priority: Int?
+
+    /// A queue request with defaults.
+    public init(name: String) { self.name = name }
+
+    /// Reads and validates the body.
+    public static func read(_ field: JSONField) -> WorkQueueCreate? {
+        guard let r = field.model(known: ["name", "description", "is_paused", "concurrency_limit", "priority", "filter"]) else { return nil }
+        let name = r.required("name")?.name()
+        var c = WorkQueueCreate(name: name ?? "")
+        if r["description"].value != nil { c.description = r["description"].string() }
+        c.isPaused = r["is_paused"].bool() ?? false
+        if let limit = r["concurrency_limit"].int() {
+            if limit < 0 { r["concurrency_limit"].fail("greater_than_equal", "Input should be greater than or equal to 0", ctx: .object([("ge", .number("0"))])) }
+            c.concurrencyLimit = limit
+        }
+        if let p = r["priority"].int() {
+            if p <= 0 { r["priority"].fail("greater_than", "Input should be greater than 0", ctx: .object([("gt", .number("0"))])) }
+            c.priority = p
+        }
+        guard name != nil, field.context.issues.isEmpty else { return nil }
+        return c
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import WeirStore
+
+/// The request context every route gets.
+public typealias WeirContext = BasicRequestContext
+
+/// Builds the router: every resource's routes under `/api`, with error mapping (and auth when configured).
+public func buildRouter(store: Store, settings: Settings) -> Router<WeirContext> {
+    let router = Router(context: WeirContext.self)
+    router.add(middleware: ErrorMiddleware())
+    if let auth = settings.authString { router.add(middleware: AuthMiddleware(authString: auth)) }
+    let api = router.group("api")
+    AdminRoutes().register(on: api)
+    FlowRoutes(store: store, settings: settings).register(on: api)
+    FlowRunRoutes(store: store, settings: settings).register(on: api)
+    TaskRunRoutes(store: store).register(on: api)
+    DeploymentRoutes(store: store).register(on: api)
+    WorkPoolRoutes(store: store, settings: settings).register(on: api)
+    return router
+}
+
+/// Closes the store when the application shuts down.
+struct StoreService: Service {
+    let store: Store
+    func run() async throws {
+        try? await gracefulShutdown()
+        await store.close()
+    }
+}
+
+/// Opens the database and builds the application that `weir serve` runs.
+public func buildApplication(settings: Settings, logger: Logger = Logger(label: "weir")) async throws -> some ApplicationProtocol {
+    let store = try await Store.openSQLite(path: settings.databasePath, logger: logger)
+    let router = buildRouter(store: store, settings: settings)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "weir"),
+        services: [StoreService(store: store)],
+        logger: logger
+    )
+}

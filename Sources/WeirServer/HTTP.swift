@@ -1,0 +1,202 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import WeirModels
+import WeirStore
+
+/// A JSON response from bytes.
+func jsonResponse(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+}
+
+/// A JSON response from a writable value.
+func jsonResponse(_ value: some JSONWritable, status: HTTPResponse.Status = .ok) -> Response {
+    jsonResponse(value.jsonBytes(), status: status)
+}
+
+/// `{"detail": message}`, the reference's `HTTPException` body.
+func detailResponse(_ message: String, status: HTTPResponse.Status) -> Response {
+    var w = JSONWriter(capacity: 64)
+    w.beginObject(); w.key("detail"); w.string(message); w.endObject()
+    return jsonResponse(w.bytes, status: status)
+}
+
+/// An error answered with `{"detail": ...}` and a status.
+struct DetailError: Error {
+    var status: HTTPResponse.Status
+    var detail: String
+}
+
+/// An error answered with `{"exception_message": ...}` and a status (the reference's handler for
+/// ObjectNotFoundError and unexpected errors).
+struct ExceptionMessageError: Error {
+    var status: HTTPResponse.Status
+    var message: String
+}
+
+/// The body of a request: absent (nil), JSON, or a 422 `json_invalid` in the reference's shape.
+struct RequestBody {
+    /// The parsed JSON, nil for an empty body.
+    var json: JSONValue?
+    /// The raw text, echoed in validation errors.
+    var text: String
+
+    /// Reads and parses the request body.
+    static func read(_ request: inout Request) async throws -> RequestBody {
+        let buffer = try await request.collectBody(upTo: 64 * 1024 * 1024)
+        let bytes = Array(buffer.readableBytesView)
+        let text = String(decoding: bytes, as: UTF8.self)
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return RequestBody(json: nil, text: text) }
+        do {
+            return RequestBody(json: try JSONParser.parse(bytes), text: text)
+        } catch {
+            let issue = ValidationIssue(type: "json_invalid", loc: [.key("body"), .index(error.position)], msg: "JSON decode error",
+                                        input: .emptyObject, ctx: .object([("error", .string(error.message))]))
+            throw RequestValidationError(issues: [issue], body: .string(text))
+        }
+    }
+
+    /// The body as a single model's field (`loc` starting at `body`).
+    func field(_ context: ValidationContext) -> JSONField {
+        JSONField(value: json, loc: [.key("body")], context: context)
+    }
+
+    /// Reads a single-model body with `read`, throwing the collected issues.
+    func model<T>(_ read: (JSONField) -> T?) throws -> T {
+        let context = ValidationContext()
+        let f = field(context)
+        if json == nil || json == .null {
+            throw RequestValidationError(issues: [ValidationIssue(type: "missing", loc: [.key("body")], msg: "Field required", input: .null)], body: .null)
+        }
+        let value = read(f)
+        if let value, context.issues.isEmpty { return value }
+        throw RequestValidationError(issues: context.issues, body: json ?? .null)
+    }
+
+    /// Runs a multi-parameter body reader, attaching the body to its validation errors.
+    func query<T>(_ read: (JSONValue?) throws -> T) throws -> T {
+        do {
+            return try read(json)
+        } catch let failure as ValidationFailure {
+            throw RequestValidationError(issues: failure.issues, body: json ?? .null)
+        } catch let limit as InvalidLimit {
+            throw DetailError(status: .unprocessableContent, detail: limit.detail)
+        }
+    }
+}
+
+/// A 422 with the reference's body: the issues and the request body.
+struct RequestValidationError: Error {
+    var issues: [ValidationIssue]
+    var body: JSONValue
+
+    /// `{"exception_message", "exception_detail", "request_body"}`.
+    var response: Response {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("exception_message"); w.string("Invalid request received.")
+        w.key("exception_detail")
+        w.beginArray()
+        for issue in issues {
+            w.beginObject()
+            w.key("type"); w.string(issue.type)
+            w.key("loc")
+            w.beginArray()
+            for item in issue.loc {
+                switch item {
+                case .key(let k): w.string(k)
+                case .index(let i): w.int(i)
+                }
+            }
+            w.endArray()
+            w.key("msg"); w.string(issue.msg)
+            w.key("input"); w.value(issue.input ?? .null)
+            if let ctx = issue.ctx { w.key("ctx"); w.value(ctx) }
+            w.endObject()
+        }
+        w.endArray()
+        w.key("request_body"); w.value(body)
+        w.endObject()
+        return jsonResponse(w.bytes, status: .unprocessableContent)
+    }
+}
+
+extension Parameters {
+    /// A UUID path parameter; a malformed one is a 404, as the reference's `{id:uuid}` route converter.
+    func uuid(_ name: String) throws -> UUID {
+        guard let s = get(name), let id = JSONField.parseUUID(s) else { throw DetailError(status: .notFound, detail: "Not Found") }
+        return id
+    }
+
+    /// A string path parameter (percent-decoded).
+    func string(_ name: String) throws -> String {
+        guard let s = get(name) else { throw DetailError(status: .notFound, detail: "Not Found") }
+        return s.removingPercentEncoding ?? s
+    }
+}
+
+/// `created_by` from the `Prefect-Automation-Id` and base64 `Prefect-Automation-Name` headers.
+func automationCreator(_ request: Request) throws -> JSONValue? {
+    guard let idText = request.headers[HTTPField.Name("Prefect-Automation-Id")!],
+          let nameText = request.headers[HTTPField.Name("Prefect-Automation-Name")!] else { return nil }
+    guard let id = JSONField.parseUUID(idText) else {
+        throw RequestValidationError(issues: [ValidationIssue(type: "uuid_parsing", loc: [.key("header"), .key("prefect-automation-id")], msg: "Input should be a valid UUID", input: .string(idText))], body: .null)
+    }
+    guard let data = Data(base64Encoded: nameText), let name = String(data: data, encoding: .utf8), !name.isEmpty else { return nil }
+    return .object([("id", .string(id.uuidString.lowercased())), ("type", .string("AUTOMATION")), ("display_value", .string(name))])
+}
+
+/// Maps the errors routes and the store throw to the reference's responses; nothing becomes a 500
+/// except a genuine server fault.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let e as RequestValidationError {
+            return e.response
+        } catch let e as DetailError {
+            return detailResponse(e.detail, status: e.status)
+        } catch let e as ExceptionMessageError {
+            var w = JSONWriter(capacity: 64)
+            w.beginObject(); w.key("exception_message"); w.string(e.message); w.endObject()
+            return jsonResponse(w.bytes, status: e.status)
+        } catch let e as StoreError {
+            switch e.kind {
+            case .notFound: return detailResponse(e.message, status: .notFound)
+            case .conflict: return detailResponse(e.message, status: .conflict)
+            case .forbidden: return detailResponse(e.message, status: .forbidden)
+            case .badRequest: return detailResponse(e.message, status: .badRequest)
+            }
+        } catch let e as HTTPError {
+            switch e.status {
+            case .notFound: return detailResponse("Not Found", status: .notFound)
+            case .methodNotAllowed: return detailResponse("Method Not Allowed", status: .methodNotAllowed)
+            case .contentTooLarge: return detailResponse("Request Entity Too Large", status: .contentTooLarge)
+            default: return detailResponse(e.body ?? e.status.reasonPhrase, status: e.status)
+            }
+        } catch {
+            context.logger.error("unhandled error: \(error)")
+            var w = JSONWriter(capacity: 64)
+            w.beginObject(); w.key("exception_message"); w.string("Internal Server Error"); w.endObject()
+            return jsonResponse(w.bytes, status: .internalServerError)
+        }
+    }
+}
+
+/// Requires HTTP basic auth when `PREFECT_SERVER_API_AUTH_STRING` is set, as the reference does.
+struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
+    let expected: String
+
+    init(authString: String) {
+        expected = "Basic " + Data(authString.utf8).base64EncodedString()
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.path.hasSuffix("/health") || request.headers[.authorization] == expected {
+            return try await next(request, context)
+        }
+        var w = JSONWriter(capacity: 64)
+        w.beginObject(); w.key("exception_message"); w.string("Unauthorized"); w.endObject()
+        return jsonResponse(w.bytes, status: .unauthorized)
+    }
+}

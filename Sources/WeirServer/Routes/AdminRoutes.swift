@@ -1,0 +1,20 @@
+import Hummingbird
+import WeirModels
+
+/// Health, version and the other calls the client makes around a run.
+struct AdminRoutes {
+    /// The Prefect server version Weir answers as.
+    static let version = "3.9.1"
+    /// The API version of that server.
+    static let apiVersion = "0.8.4"
+
+    func register(on api: RouterGroup<WeirContext>) {
+        api.get("health") { _, _ in jsonResponse(Array("true".utf8)) }
+        api.get("ready") { _, _ in jsonResponse(Array("{\"message\":\"OK\"}".utf8)) }
+        api.get("hello") { _, _ in jsonResponse(Array("\"👋\"".utf8)) }
+        api.get("version") { _, _ in jsonResponse(Array("\"\(Self.apiVersion)\"".utf8)) }
+        api.get("admin/version") { _, _ in jsonResponse(Array("\"\(Self.version)\"".utf8)) }
+        api.get("admin/storage") { _, _ in jsonResponse(Array("{\"default_result_storage_block_id\":null}".utf8)) }
+        api.get("csrf-token") { _, _ in detailResponse("CSRF protection is disabled.", status: .unprocessableContent) }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import SQLKit
+import WeirModels
+
+/// Renders a ``Condition`` as an SQLKit expression over the tables `flow_run`, `flow`,
+/// `task_run`, `deployment`, `work_pool` and `work_queue`; values are always bound parameters.
+struct FilterCompiler {
+    let dialect: StoreDialect
+
+    /// The SQL for a column.
+    func column(_ c: FilterColumn) -> any SQLExpression {
+        switch c {
+        case .runStartOrExpected: return SQLRaw("coalesce(flow_run.start_time, flow_run.expected_start_time)")
+        case .runCreatedById: return dialect.jsonText(SQLRaw("flow_run.created_by"), field: "id")
+        case .runCreatedByType: return dialect.jsonText(SQLRaw("flow_run.created_by"), field: "type")
+        default: return SQLRaw(c.rawValue)
+        }
+    }
+
+    /// A value as a bind parameter in the stored representation.
+    func bind(_ v: FilterValue) -> any SQLExpression {
+        switch v {
+        case .uuid(let u): return SQLBind(u.lowercased)
+        case .string(let s): return SQLBind(s)
+        case .timestamp(let t): return SQLBind(t.microseconds)
+        case .bool(let b): return SQLBind(b ? 1 : 0)
+        }
+    }
+
+    /// Compiles a predicate.
+    func compile(_ p: Condition) -> any SQLExpression {
+        switch p {
+        case .always: return SQLRaw("1 = 1")
+        case .never: return SQLRaw("1 = 0")
+        case .and(let parts): return group(parts.map(compile), "AND")
+        case .or(let parts): return group(parts.map(compile), "OR")
+        case .not(let inner): return SQLQueryString("NOT (\(compile(inner)))")
+        case .in(let c, let values):
+            if values.isEmpty { return SQLRaw("1 = 0") }
+            return SQLQueryString("\(column(c)) IN (\(SQLList(values.map(bind))))")
+        case .notIn(let c, let values):
+            if values.isEmpty { return SQLRaw("1 = 1") }
+            return SQLQueryString("\(column(c)) NOT IN (\(SQLList(values.map(bind))))")
+        case .isNull(let c): return SQLQueryString("\(column(c)) IS NULL")
+        case .isNotNull(let c): return SQLQueryString("\(column(c)) IS NOT NULL")
+        case .contains(let c, let s): return dialect.ilike(column(c), pattern: "%" + s + "%")
+        case .startsWith(let c, let s): return dialect.ilike(column(c), pattern: s + "%")
+        case .lessOrEqual(let c, let v): return SQLQueryString("\(column(c)) <= \(bind(v))")
+        case .greaterOrEqual(let c, let v): return SQLQueryString("\(column(c)) >= \(bind(v))")
+        case .equals(let c, let v): return SQLQueryString("\(column(c)) = \(bind(v))")
+        case .tagsContainAll(let c, let tags):
+            return group(Array(Set(tags)).sorted().map { dialect.tagsContain(column(c), $0) }, "AND")
+        case .tagsOverlap(let c, let tags):
+            if tags.isEmpty { return SQLRaw("1 = 0") }
+            return dialect.tagsOverlap(column(c), tags)
+        case .tagsEmpty(let c): return dialect.tagsEmpty(column(c))
+        case .exists(let relation, let inner):
+            return SQLQueryString("EXISTS (\(unsafeRaw: from(relation)) AND (\(compile(inner))))")
+        }
+    }
+
+    private func group(_ parts: [any SQLExpression], _ op: String) -> any SQLExpression {
+        if parts.count == 1 { return SQLQueryString("(\(parts[0]))") }
+        return SQLQueryString("(\(SQLList(parts.map { SQLQueryString("(\($0))") }, separator: SQLRaw(" \(op) "))))")
+    }
+
+    /// The correlated sub-select a relation opens, up to its WHERE.
+    private func from(_ r: Relation) -> String {
+        switch r {
+        case .runFlow: return "SELECT 1 FROM flow WHERE flow.id = flow_run.flow_id"
+        case .runDeployment: return "SELECT 1 FROM deployment WHERE deployment.id = flow_run.deployment_id"
+        case .runQueueAndPool: return "SELECT 1 FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id WHERE work_queue.id = flow_run.work_queue_id"
+        case .runQueue: return "SELECT 1 FROM work_queue WHERE work_queue.id = flow_run.work_queue_id"
+        case .runTaskRuns: return "SELECT 1 FROM task_run WHERE task_run.flow_run_id = flow_run.id"
+        case .flowDeployments: return "SELECT 1 FROM deployment WHERE deployment.flow_id = flow.id"
+        case .deploymentFlow: return "SELECT 1 FROM flow WHERE flow.id = deployment.flow_id"
+        case .taskSubflowRuns: return "SELECT 1 FROM flow_run AS subflow_run WHERE subflow_run.parent_task_run_id = task_run.id"
+        case .runParentTaskRun: return "SELECT 1 FROM task_run WHERE task_run.id = flow_run.parent_task_run_id"
+        }
+    }
+}
+
+extension UUID {
+    /// The stored form: lowercase with hyphens.
+    var lowercased: String { uuidString.lowercased() }
+}

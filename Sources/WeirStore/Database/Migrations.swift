@@ -1,0 +1,125 @@
+import Logging
+import SQLKit
+
+/// Versioned schema migrations, applied in order on start; each runs once, in a transaction.
+enum Migrations {
+    /// The SQLite schema, one migration per entry.
+    static let sqlite: [[String]] = [
+        [
+            """
+            CREATE TABLE flow (
+                id TEXT PRIMARY KEY, created INTEGER NOT NULL, updated INTEGER NOT NULL,
+                name TEXT NOT NULL UNIQUE, tags TEXT NOT NULL DEFAULT '[]', labels TEXT NOT NULL DEFAULT '{}')
+            """,
+            """
+            CREATE TABLE work_pool (
+                id TEXT PRIMARY KEY, created INTEGER NOT NULL, updated INTEGER NOT NULL,
+                name TEXT NOT NULL UNIQUE, description TEXT, type TEXT NOT NULL, base_job_template TEXT NOT NULL DEFAULT '{}',
+                is_paused INTEGER NOT NULL DEFAULT 0, concurrency_limit INTEGER, status TEXT NOT NULL DEFAULT 'NOT_READY',
+                default_queue_id TEXT, storage_configuration TEXT NOT NULL DEFAULT '{}')
+            """,
+            """
+            CREATE TABLE work_queue (
+                id TEXT PRIMARY KEY, created INTEGER NOT NULL, updated INTEGER NOT NULL,
+                name TEXT NOT NULL, description TEXT, is_paused INTEGER NOT NULL DEFAULT 0, concurrency_limit INTEGER,
+                priority INTEGER NOT NULL, work_pool_id TEXT NOT NULL REFERENCES work_pool(id) ON DELETE CASCADE,
+                last_polled INTEGER, status TEXT NOT NULL DEFAULT 'NOT_READY', UNIQUE (work_pool_id, name))
+            """,
+            """
+            CREATE TABLE deployment (
+                id TEXT PRIMARY KEY, created INTEGER NOT NULL, updated INTEGER NOT NULL,
+                name TEXT NOT NULL, version TEXT, description TEXT,
+                flow_id TEXT NOT NULL REFERENCES flow(id) ON DELETE CASCADE, paused INTEGER NOT NULL DEFAULT 0,
+                schedules TEXT NOT NULL DEFAULT '[]', concurrency_limit INTEGER, concurrency_options TEXT,
+                job_variables TEXT NOT NULL DEFAULT '{}', parameters TEXT NOT NULL DEFAULT '{}', tags TEXT NOT NULL DEFAULT '[]',
+                labels TEXT NOT NULL DEFAULT '{}', work_queue_name TEXT,
+                work_queue_id TEXT REFERENCES work_queue(id) ON DELETE SET NULL, last_polled INTEGER,
+                parameter_openapi_schema TEXT, path TEXT, pull_steps TEXT, entrypoint TEXT, storage_document_id TEXT,
+                infrastructure_document_id TEXT, created_by TEXT, updated_by TEXT, status TEXT NOT NULL DEFAULT 'NOT_READY',
+                enforce_parameter_schema INTEGER NOT NULL DEFAULT 1, UNIQUE (flow_id, name))
+            """,
+            "CREATE INDEX ix_deployment_name ON deployment (name)",
+            "CREATE INDEX ix_deployment_work_queue_id ON deployment (work_queue_id)",
+            """
+            CREATE TABLE flow_run (
+                id TEXT PRIMARY KEY, created INTEGER NOT NULL, updated INTEGER NOT NULL, name TEXT NOT NULL,
+                flow_id TEXT NOT NULL REFERENCES flow(id) ON DELETE CASCADE, state_id TEXT,
+                deployment_id TEXT, deployment_version TEXT, work_queue_id TEXT REFERENCES work_queue(id) ON DELETE SET NULL,
+                work_queue_name TEXT, flow_version TEXT, parameters TEXT NOT NULL DEFAULT '{}', idempotency_key TEXT,
+                context TEXT NOT NULL DEFAULT '{}', empirical_policy TEXT NOT NULL DEFAULT '{}', tags TEXT NOT NULL DEFAULT '[]',
+                labels TEXT NOT NULL DEFAULT '{}', parent_task_run_id TEXT, state_type TEXT, state_name TEXT,
+                state_timestamp INTEGER, run_count INTEGER NOT NULL DEFAULT 0, expected_start_time INTEGER,
+                next_scheduled_start_time INTEGER, start_time INTEGER, end_time INTEGER, total_run_time REAL NOT NULL DEFAULT 0,
+                auto_scheduled INTEGER NOT NULL DEFAULT 0, infrastructure_document_id TEXT, infrastructure_pid TEXT,
+                created_by TEXT, job_variables TEXT NOT NULL DEFAULT '{}', state TEXT)
+            """,
+            "CREATE UNIQUE INDEX uq_flow_run_flow_id_idempotency_key ON flow_run (flow_id, idempotency_key)",
+            "CREATE INDEX ix_flow_run_flow_id ON flow_run (flow_id)",
+            "CREATE INDEX ix_flow_run_name ON flow_run (name, id)",
+            "CREATE INDEX ix_flow_run_expected_start_time ON flow_run (expected_start_time, id)",
+            "CREATE INDEX ix_flow_run_start_or_expected ON flow_run (coalesce(start_time, expected_start_time), id)",
+            "CREATE INDEX ix_flow_run_start_time ON flow_run (start_time)",
+            "CREATE INDEX ix_flow_run_end_time ON flow_run (end_time, id)",
+            "CREATE INDEX ix_flow_run_next_scheduled_start_time ON flow_run (next_scheduled_start_time, id)",
+            "CREATE INDEX ix_flow_run_state_type ON flow_run (state_type)",
+            "CREATE INDEX ix_flow_run_state_name ON flow_run (state_name)",
+            "CREATE INDEX ix_flow_run_deployment_id ON flow_run (deployment_id)",
+            "CREATE INDEX ix_flow_run_work_queue_id ON flow_run (work_queue_id)",
+            "CREATE INDEX ix_flow_run_work_queue_name ON flow_run (work_queue_name)",
+            "CREATE INDEX ix_flow_run_parent_task_run_id ON flow_run (parent_task_run_id)",
+            "CREATE INDEX ix_flow_run_flow_version ON flow_run (flow_version)",
+            "CREATE INDEX ix_flow_run_idempotency_key ON flow_run (idempotency_key)",
+            """
+            CREATE TABLE flow_run_state (
+                id TEXT PRIMARY KEY, flow_run_id TEXT NOT NULL REFERENCES flow_run(id) ON DELETE CASCADE,
+                type TEXT NOT NULL, name TEXT NOT NULL, timestamp INTEGER NOT NULL, message TEXT, data TEXT,
+                state_details TEXT NOT NULL)
+            """,
+            "CREATE INDEX ix_flow_run_state_flow_run_id_timestamp ON flow_run_state (flow_run_id, timestamp)",
+            """
+            CREATE TABLE task_run (
+                id TEXT PRIMARY KEY, created INTEGER NOT NULL, updated INTEGER NOT NULL, name TEXT NOT NULL,
+                flow_run_id TEXT REFERENCES flow_run(id) ON DELETE CASCADE, task_key TEXT NOT NULL, dynamic_key TEXT NOT NULL,
+                cache_key TEXT, cache_expiration INTEGER, task_version TEXT, empirical_policy TEXT NOT NULL DEFAULT '{}',
+                tags TEXT NOT NULL DEFAULT '[]', labels TEXT NOT NULL DEFAULT '{}', state_id TEXT, task_inputs TEXT NOT NULL DEFAULT '{}',
+                state_type TEXT, state_name TEXT, state_timestamp INTEGER, run_count INTEGER NOT NULL DEFAULT 0,
+                flow_run_run_count INTEGER NOT NULL DEFAULT 0, expected_start_time INTEGER, next_scheduled_start_time INTEGER,
+                start_time INTEGER, end_time INTEGER, total_run_time REAL NOT NULL DEFAULT 0, state TEXT)
+            """,
+            "CREATE UNIQUE INDEX uq_task_run_flow_run_id_task_key_dynamic_key ON task_run (flow_run_id, task_key, dynamic_key)",
+            "CREATE INDEX ix_task_run_state_type ON task_run (state_type)",
+            "CREATE INDEX ix_task_run_name ON task_run (name)",
+            "CREATE INDEX ix_task_run_start_time ON task_run (start_time)",
+            """
+            CREATE TABLE task_run_state (
+                id TEXT PRIMARY KEY, task_run_id TEXT NOT NULL REFERENCES task_run(id) ON DELETE CASCADE,
+                type TEXT NOT NULL, name TEXT NOT NULL, timestamp INTEGER NOT NULL, message TEXT, data TEXT,
+                state_details TEXT NOT NULL)
+            """,
+            "CREATE INDEX ix_task_run_state_task_run_id_timestamp ON task_run_state (task_run_id, timestamp)",
+        ],
+    ]
+
+    /// Applies every migration newer than the database's recorded version.
+    static func run(on db: any SQLDatabase, dialect: StoreDialect, logger: Logger) async throws {
+        try await db.raw("CREATE TABLE IF NOT EXISTS weir_schema_version (version INTEGER NOT NULL)").run()
+        let rows = try await db.raw("SELECT max(version) AS v FROM weir_schema_version").all()
+        let current = try rows.first?.decode(column: "v", as: Int?.self) ?? 0
+        let steps: [[String]]
+        switch dialect {
+        case .sqlite: steps = sqlite
+        }
+        for (i, statements) in steps.enumerated() where i + 1 > current {
+            try await db.raw("BEGIN IMMEDIATE").run()
+            do {
+                for s in statements { try await db.raw(SQLQueryString(s)).run() }
+                try await db.raw("INSERT INTO weir_schema_version (version) VALUES (\(literal: i + 1))").run()
+                try await db.raw("COMMIT").run()
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+            logger.info("applied migration \(i + 1)")
+        }
+    }
+}

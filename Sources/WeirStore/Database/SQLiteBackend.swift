@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import SQLiteKit
+import SQLKit
+
+/// Hands out connections one client at a time; waiters queue in order.
+actor ConnectionPool {
+    private var idle: [SQLiteConnection]
+    private var waiters: [CheckedContinuation<SQLiteConnection, Never>] = []
+
+    init(_ connections: [SQLiteConnection]) { idle = connections }
+
+    func acquire() async -> SQLiteConnection {
+        if let c = idle.popLast() { return c }
+        return await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release(_ c: SQLiteConnection) {
+        if waiters.isEmpty { idle.append(c) } else { waiters.removeFirst().resume(returning: c) }
+    }
+
+    func drain() -> [SQLiteConnection] {
+        defer { idle = [] }
+        return idle
+    }
+}
+
+/// The embedded database: one SQLite file in WAL mode with a single writer connection (writes are
+/// serialised in-process, so they never fail with "database is locked") and several readers that
+/// run concurrently with it.
+public final class SQLiteBackend: Sendable {
+    private let writer: ConnectionPool
+    private let readers: ConnectionPool
+    private let threadPool: NIOThreadPool
+    /// The SQL dialect queries are rendered in.
+    public let dialect: StoreDialect = .sqlite
+    let logger: Logger
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public static func open(path: String, readers: Int = 4, logger: Logger = Logger(label: "weir.store")) async throws -> SQLiteBackend {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        let pool = NIOThreadPool(numberOfThreads: max(2, readers))
+        pool.start()
+        let loop = MultiThreadedEventLoopGroup.singleton.any()
+        func connect() async throws -> SQLiteConnection {
+            let c = try await SQLiteConnection.open(storage: .file(path: path), threadPool: pool, logger: logger, on: loop)
+            for pragma in ["PRAGMA busy_timeout = 30000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -65536", "PRAGMA temp_store = MEMORY", "PRAGMA mmap_size = 268435456"] {
+                try await c.query(pragma, []) { _ in }
+            }
+            return c
+        }
+        let w = try await connect()
+        try await w.query("PRAGMA journal_mode = WAL", []) { _ in }
+        try await Migrations.run(on: w.sql(queryLogLevel: nil), dialect: .sqlite, logger: logger)
+        var rs: [SQLiteConnection] = []
+        for _ in 0..<readers { rs.append(try await connect()) }
+        return SQLiteBackend(writer: ConnectionPool([w]), readers: ConnectionPool(rs), threadPool: pool, logger: logger)
+    }
+
+    private init(writer: ConnectionPool, readers: ConnectionPool, threadPool: NIOThreadPool, logger: Logger) {
+        self.writer = writer
+        self.readers = readers
+        self.threadPool = threadPool
+        self.logger = logger
+    }
+
+    /// Runs read-only work on a reader connection.
+    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let c = await readers.acquire()
+        do {
+            let result = try await body(c.sql(queryLogLevel: nil))
+            await readers.release(c)
+            return result
+        } catch {
+            await readers.release(c)
+            throw error
+        }
+    }
+
+    /// Runs `body` in one write transaction: all of it commits, or none of it does.
+    public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let c = await writer.acquire()
+        let db = c.sql(queryLogLevel: nil)
+        do {
+            try await db.raw("BEGIN IMMEDIATE").run()
+            let result: T
+            do {
+                result = try await body(db)
+                try await db.raw("COMMIT").run()
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+            await writer.release(c)
+            return result
+        } catch {
+            await writer.release(c)
+            throw error
+        }
+    }
+
+    /// Closes every connection and stops the thread pool.
+    public func close() async {
+        for c in await writer.drain() + readers.drain() { try? await c.close() }
+        try? await threadPool.shutdownGracefully()
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import SQLKit
+import WeirModels
+
+/// Deployments: upsert by flow and name, lookup, and creating flow runs from them.
+public struct DeploymentRepository: Sendable {
+    let backend: SQLiteBackend
+
+    static let select = """
+        SELECT deployment.*, work_queue.name AS wq_name, work_pool.name AS wp_name FROM deployment
+        LEFT JOIN work_queue ON work_queue.id = deployment.work_queue_id
+        LEFT JOIN work_pool ON work_pool.id = work_queue.work_pool_id
+        """
+
+    static func decode(_ r: any SQLRow) -> Deployment {
+        Deployment(id: r.uuid("id"), created: r.timestamp("created"), updated: r.timestamp("updated"), name: r.string("name"),
+                   version: r.optString("version"), description: r.optString("description"), flowId: r.uuid("flow_id"),
+                   paused: r.bool("paused"), schedules: r.json("schedules"), concurrencyLimit: nil,
+                   concurrencyOptions: r.optJSON("concurrency_options"), jobVariables: r.json("job_variables"),
+                   parameters: r.json("parameters"), tags: r.tags("tags"), labels: r.json("labels"),
+                   workQueueName: r.optString("wq_name") ?? r.optString("work_queue_name"), workQueueId: r.optUUID("work_queue_id"),
+                   lastPolled: r.optTimestamp("last_polled"), parameterOpenapiSchema: r.optJSON("parameter_openapi_schema"),
+                   path: r.optString("path"), pullSteps: r.optJSON("pull_steps"), entrypoint: r.optString("entrypoint"),
+                   storageDocumentId: r.optUUID("storage_document_id"), infrastructureDocumentId: r.optUUID("infrastructure_document_id"),
+                   createdBy: r.optJSON("created_by"), updatedBy: r.optJSON("updated_by"), workPoolName: r.optString("wp_name"),
+                   status: r.string("status"), enforceParameterSchema: r.bool("enforce_parameter_schema"))
+    }
+
+    static func find(_ db: any SQLDatabase, _ id: UUID) async throws -> Deployment? {
+        try await db.raw("\(unsafeRaw: select) WHERE deployment.id = \(bind: id.lowercased)").first().map(decode)
+    }
+
+    /// The deployment with this id.
+    public func get(_ id: UUID) async throws -> Deployment? {
+        try await backend.read { db in try await Self.find(db, id) }
+    }
+
+    /// The queue a deployment's `work_pool_name`/`work_queue_name` point at, creating the queue
+    /// (and the legacy `default-agent-pool`) when the reference would.
+    static func resolveQueue(_ db: any SQLDatabase, pool: String?, queue: String?, now: Timestamp) async throws -> UUID? {
+        if let pool, pool != "default-agent-pool" {
+            guard let p = try await WorkPoolRepository.findPool(db, name: pool) else { throw WorkPoolRepository.poolNotFound(pool) }
+            guard let queue else { return p.defaultQueueId }
+            return try await ensureQueue(db, pool: p, name: queue, now: now)
+        }
+        guard let queue else { return nil }
+        let agentPool: WorkPool
+        if let p = try await WorkPoolRepository.findPool(db, name: "default-agent-pool") {
+            agentPool = p
+        } else {
+            let id = UUID()
+            var cols = Columns()
+            cols.set("id", id.lowercased)
+            cols.set("created", now.microseconds)
+            cols.set("updated", now.microseconds)
+            cols.set("name", "default-agent-pool")
+            cols.set("type", "prefect-agent")
+            cols.set("storage_configuration", WorkPoolCreate.defaultStorageConfiguration.jsonText)
+            try await db.raw(cols.insert(into: "work_pool")).run()
+            var dq = WorkQueueCreate(name: "default")
+            dq.description = "The work pool's default queue."
+            dq.priority = 1
+            let q = try await WorkPoolRepository.insertQueue(db, poolId: id, dq, now: now)
+            try await db.raw("UPDATE work_pool SET default_queue_id = \(bind: q.lowercased) WHERE id = \(bind: id.lowercased)").run()
+            guard let p = try await WorkPoolRepository.findPool(db, name: "default-agent-pool") else { throw StoreError.integrity }
+            agentPool = p
+        }
+        if queue == "default" { return agentPool.defaultQueueId }
+        return try await ensureQueue(db, pool: agentPool, name: queue, now: now)
+    }
+
+    static func ensureQueue(_ db: any SQLDatabase, pool: WorkPool, name: String, now: Timestamp) async throws -> UUID {
+        if let row = try await db.raw("SELECT id FROM work_queue WHERE work_pool_id = \(bind: pool.id.lowercased) AND name = \(bind: name)").first() {
+            return row.uuid("id")
+        }
+        return try await WorkPoolRepository.insertQueue(db, poolId: pool.id, WorkQueueCreate(name: name), now: now)
+    }
+
+    /// Creates or updates (by flow and name) a deployment; `created` tells which.
+    public func upsert(_ c: DeploymentCreate, createdBy: JSONValue?, updatedBy: JSONValue?, now: Timestamp = .now()) async throws -> (Deployment, created: Bool) {
+        try await backend.write { db in
+            guard let flow = try await FlowRepository.find(db, "id = \(bind: c.flowId.lowercased)") else { throw StoreError.integrity }
+            let queueId = try await Self.resolveQueue(db, pool: c.workPoolName, queue: c.workQueueName, now: now)
+            let labels = Labels.merge([(try? JSONParser.parse(flow.labels.text)) ?? .emptyObject, .object([("prefect.flow.id", .string(c.flowId.lowercased))]), c.labels])
+            let existing = try await db.raw("SELECT id FROM deployment WHERE flow_id = \(bind: c.flowId.lowercased) AND name = \(bind: c.name)").first()
+            let id = existing.map { $0.uuid("id") } ?? UUID()
+            let schedules = JSONValue.array(c.schedules.map { s in
+                .object([
+                    ("id", .string(UUID().lowercased)), ("created", .string(now.description)), ("updated", .string(now.description)),
+                    ("deployment_id", .string(id.lowercased)), ("schedule", s["schedule"] ?? .null), ("active", s["active"] ?? .bool(true)),
+                    ("max_scheduled_runs", .null), ("parameters", s["parameters"] ?? .emptyObject), ("slug", s["slug"] ?? .null),
+                ])
+            })
+            var cols = Columns()
+            func set(_ key: String, _ column: String? = nil, _ value: (any Encodable & Sendable)?) {
+                if existing == nil || c.present.contains(key) { cols.set(column ?? key, value) }
+            }
+            set("version", nil, c.version)
+            set("description", nil, c.description)
+            set("paused", nil, c.paused ? 1 : 0)
+            set("schedules", nil, schedules.jsonText)
+            set("concurrency_limit", nil, c.concurrencyLimit)
+            set("concurrency_options", nil, c.concurrencyOptions?.jsonText)
+            set("job_variables", nil, c.jobVariables.jsonText)
+            set("parameters", nil, c.parameters.jsonText)
+            set("tags", nil, tagsJSON(c.tags))
+            set("work_queue_name", nil, c.workQueueName)
+            if existing == nil || c.present.contains("work_queue_name") || c.present.contains("work_pool_name") {
+                cols.set("work_queue_id", queueId.stored)
+            }
+            set("parameter_openapi_schema", nil, c.parameterOpenapiSchema?.jsonText)
+            set("path", nil, c.path)
+            set("pull_steps", nil, c.pullSteps?.jsonText)
+            set("entrypoint", nil, c.entrypoint)
+            set("storage_document_id", nil, c.storageDocumentId.stored)
+            set("infrastructure_document_id", nil, c.infrastructureDocumentId.stored)
+            set("enforce_parameter_schema", nil, c.enforceParameterSchema ? 1 : 0)
+            cols.set("labels", labels.jsonText)
+            cols.set("updated", now.microseconds)
+            if existing == nil {
+                cols.set("id", id.lowercased)
+                cols.set("created", now.microseconds)
+                cols.set("name", c.name)
+                cols.set("flow_id", c.flowId.lowercased)
+                cols.set("created_by", createdBy?.jsonText)
+                cols.set("updated_by", updatedBy?.jsonText)
+                try await mapIntegrity { try await db.raw(cols.insert(into: "deployment")).run() }
+            } else {
+                cols.set("updated_by", updatedBy?.jsonText)
+                try await mapIntegrity { try await db.raw(cols.update("deployment", id: id)).run() }
+            }
+            guard let d = try await Self.find(db, id) else { throw StoreError.integrity }
+            return (d, existing == nil)
+        }
+    }
+
+    /// Creates a flow run from a deployment (`POST /deployments/{id}/create_flow_run`).
+    public func createFlowRun(_ deploymentId: UUID, _ c: FlowRunCreate, createdBy: JSONValue?, now: Timestamp = .now()) async throws -> (FlowRun, created: Bool) {
+        try await backend.write { db in
+            guard let d = try await Self.find(db, deploymentId) else { throw StoreError.notFound("Deployment not found") }
+            var run = c
+            run.parameters = Labels.merge([d.parameters.value, c.parameters])
+            var queueId = d.workQueueId
+            var queueName = d.workQueueName
+            if let requested = c.workQueueName {
+                guard let poolName = d.workPoolName, let pool = try await WorkPoolRepository.findPool(db, name: poolName) else {
+                    throw StoreError.badRequest("Cannot create flow run in work queue \(requested) because deployment \(deploymentId.lowercased) is not associated with a work pool. Please remove work_pool_name and try again.")
+                }
+                queueId = try await Self.ensureQueue(db, pool: pool, name: requested, now: now)
+                queueName = requested
+            }
+            if run.infrastructureDocumentId == nil { run.infrastructureDocumentId = d.infrastructureDocumentId }
+            var tags = d.tags
+            for t in c.tags where !tags.contains(t) { tags.append(t) }
+            var seen = Set<String>()
+            tags = tags.filter { seen.insert($0).inserted }
+            let labels = Labels.merge([d.labels.value, .object([("prefect.flow.id", .string(d.flowId.lowercased)), ("prefect.deployment.id", .string(deploymentId.lowercased))]), c.labels])
+            var details = StateDetails()
+            details.scheduledTime = now
+            return try await FlowRunRepository.insert(db, run, flowId: d.flowId, labels: labels, tags: tags, queueId: queueId, workQueueName: queueName,
+                                                      deploymentId: deploymentId, deploymentVersion: d.version, createdBy: createdBy,
+                                                      defaultState: StateCreate(type: .SCHEDULED, stateDetails: details), now: now)
+        }
+    }
+}

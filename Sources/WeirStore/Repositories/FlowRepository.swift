@@ -1,0 +1,71 @@
+import Foundation
+import SQLKit
+import WeirModels
+
+/// Flows: create-or-return by name, lookups and filtered listings.
+public struct FlowRepository: Sendable {
+    let backend: SQLiteBackend
+    var compiler: FilterCompiler { FilterCompiler(dialect: backend.dialect) }
+
+    static func decode(_ r: any SQLRow) -> Flow {
+        Flow(id: r.uuid("id"), created: r.timestamp("created"), updated: r.timestamp("updated"), name: r.string("name"), tags: r.tags("tags"), labels: r.json("labels"))
+    }
+
+    /// Creates the flow, or returns the existing one of that name unchanged (`created` false).
+    public func create(_ c: FlowCreate, now: Timestamp = .now()) async throws -> (Flow, created: Bool) {
+        try await backend.write { db in
+            if let existing = try await Self.find(db, "name = \(bind: c.name)") { return (existing, false) }
+            var cols = Columns()
+            let id = UUID()
+            cols.set("id", id.lowercased)
+            cols.set("created", now.microseconds)
+            cols.set("updated", now.microseconds)
+            cols.set("name", c.name)
+            cols.set("tags", tagsJSON(c.tags))
+            cols.set("labels", c.labels.jsonText)
+            try await db.raw(cols.insert(into: "flow")).run()
+            return (Flow(id: id, created: now, updated: now, name: c.name, tags: c.tags, labels: RawJSON(c.labels)), true)
+        }
+    }
+
+    static func find(_ db: any SQLDatabase, _ condition: SQLQueryString) async throws -> Flow? {
+        try await db.raw("SELECT * FROM flow WHERE \(condition)").first().map(decode)
+    }
+
+    /// The flow with this id.
+    public func get(_ id: UUID) async throws -> Flow? {
+        try await backend.read { db in try await Self.find(db, "id = \(bind: id.lowercased)") }
+    }
+
+    /// The flow with exactly this name.
+    public func get(name: String) async throws -> Flow? {
+        try await backend.read { db in try await Self.find(db, "name = \(bind: name)") }
+    }
+
+    private func whereClause(_ q: ReadFlowsQuery) -> SQLQueryString {
+        var clause: SQLQueryString = "\(compiler.compile(q.flows))"
+        if let runs = q.runs {
+            clause = "\(clause) AND EXISTS (SELECT 1 FROM flow_run WHERE flow_run.flow_id = flow.id AND \(compiler.compile(runs)))"
+        }
+        return clause
+    }
+
+    /// Flows matching a `POST /flows/filter` body.
+    public func filter(_ q: ReadFlowsQuery) async throws -> [Flow] {
+        let order: String
+        switch q.sort {
+        case .CREATED_DESC: order = "created DESC, id DESC"
+        case .UPDATED_DESC: order = "updated DESC, id DESC"
+        case .NAME_ASC: order = "name ASC"
+        case .NAME_DESC: order = "name DESC"
+        }
+        let sql: SQLQueryString = "SELECT * FROM flow WHERE \(whereClause(q)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        return try await backend.read { db in try await db.raw(sql).all().map(Self.decode) }
+    }
+
+    /// How many flows match a `POST /flows/count` body.
+    public func count(_ q: ReadFlowsQuery) async throws -> Int {
+        let sql: SQLQueryString = "SELECT count(*) AS n FROM flow WHERE \(whereClause(q))"
+        return try await backend.read { db in try await db.raw(sql).first()?.int("n") ?? 0 }
+    }
+}

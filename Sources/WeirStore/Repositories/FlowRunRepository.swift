@@ -1,0 +1,163 @@
+import Foundation
+import SQLKit
+import WeirModels
+import WeirOrchestration
+
+/// Flow runs: creation (with idempotency, queue resolution and labels), state changes, and Read
+/// Flow Runs.
+public struct FlowRunRepository: Sendable {
+    let backend: SQLiteBackend
+    var compiler: FilterCompiler { FilterCompiler(dialect: backend.dialect) }
+
+    /// The columns every flow run read selects: the row plus its queue and pool through `work_queue_id`.
+    static let select = """
+        SELECT flow_run.*, work_queue.name AS wq_name, work_pool.id AS wp_id, work_pool.name AS wp_name
+        FROM flow_run LEFT JOIN work_queue ON work_queue.id = flow_run.work_queue_id
+        LEFT JOIN work_pool ON work_pool.id = work_queue.work_pool_id
+        """
+
+    static func decode(_ r: any SQLRow) -> FlowRun {
+        let queueName = r.optString("wq_name")
+        return FlowRun(
+            id: r.uuid("id"), created: r.timestamp("created"), updated: r.timestamp("updated"), name: r.string("name"),
+            flowId: r.uuid("flow_id"), stateId: r.optUUID("state_id"), deploymentId: r.optUUID("deployment_id"),
+            deploymentVersion: r.optString("deployment_version"), workQueueId: r.optUUID("work_queue_id"),
+            workQueueName: queueName ?? r.optString("work_queue_name"), flowVersion: r.optString("flow_version"),
+            parameters: r.json("parameters"), idempotencyKey: r.optString("idempotency_key"), context: r.json("context"),
+            empiricalPolicy: r.json("empirical_policy"), tags: r.tags("tags"), labels: r.json("labels"),
+            parentTaskRunId: r.optUUID("parent_task_run_id"), stateType: r.stateType("state_type"),
+            stateName: r.optString("state_name"), stateTimestamp: r.optTimestamp("state_timestamp"), runCount: r.int("run_count"),
+            expectedStartTime: r.optTimestamp("expected_start_time"), nextScheduledStartTime: r.optTimestamp("next_scheduled_start_time"),
+            startTime: r.optTimestamp("start_time"), endTime: r.optTimestamp("end_time"), totalRunTime: r.double("total_run_time"),
+            autoScheduled: r.bool("auto_scheduled"), infrastructureDocumentId: r.optUUID("infrastructure_document_id"),
+            infrastructurePid: r.optString("infrastructure_pid"), createdBy: r.optJSON("created_by"),
+            workPoolId: r.optUUID("wp_id"), workPoolName: r.optString("wp_name"), state: r.optJSON("state"),
+            jobVariables: r.optJSON("job_variables") ?? .emptyObject)
+    }
+
+    static func find(_ db: any SQLDatabase, _ id: UUID) async throws -> FlowRun? {
+        try await db.raw("\(unsafeRaw: select) WHERE flow_run.id = \(bind: id.lowercased)").first().map(decode)
+    }
+
+    /// The flow run with this id.
+    public func get(_ id: UUID) async throws -> FlowRun? {
+        try await backend.read { db in try await Self.find(db, id) }
+    }
+
+    /// Creates a flow run (`POST /flow_runs/`); an idempotency key already used for the flow
+    /// returns the existing run (`created` false).
+    public func create(_ c: FlowRunCreate, createdBy: JSONValue?, now: Timestamp = .now()) async throws -> (FlowRun, created: Bool) {
+        try await backend.write { db in
+            guard let flowId = c.flowId else { throw StoreError.integrity }
+            guard let flow = try await FlowRepository.find(db, "id = \(bind: flowId.lowercased)") else { throw StoreError.integrity }
+            var queueId: UUID?
+            if let pool = c.workPoolName {
+                queueId = try await WorkPoolRepository.resolveQueue(db, pool: pool, queue: c.workQueueName)
+            }
+            var deploymentLabels: JSONValue?
+            if let depId = c.deploymentId,
+               let dep = try await db.raw("SELECT labels FROM deployment WHERE id = \(bind: depId.lowercased)").first() {
+                deploymentLabels = (try? JSONParser.parse(dep.string("labels"))) ?? .emptyObject
+            }
+            var system: [(String, JSONValue)] = [("prefect.flow.id", .string(flowId.lowercased))]
+            if let depId = c.deploymentId, deploymentLabels != nil { system.append(("prefect.deployment.id", .string(depId.lowercased))) }
+            let base = deploymentLabels ?? ((try? JSONParser.parse(flow.labels.text)) ?? .emptyObject)
+            let labels = Labels.merge([base, .object(system), c.labels])
+            return try await Self.insert(db, c, flowId: flowId, labels: labels, tags: c.tags, queueId: queueId, workQueueName: c.workQueueName,
+                                         deploymentId: c.deploymentId, deploymentVersion: nil, createdBy: createdBy,
+                                         defaultState: StateCreate(type: .PENDING), now: now)
+        }
+    }
+
+    /// Inserts a run (or returns the one holding its idempotency key) and applies its first state with force.
+    static func insert(_ db: any SQLDatabase, _ c: FlowRunCreate, flowId: UUID, labels: JSONValue, tags: [String], queueId: UUID?, workQueueName: String?, deploymentId: UUID?, deploymentVersion: String?, createdBy: JSONValue?, defaultState: StateCreate, now: Timestamp) async throws -> (FlowRun, created: Bool) {
+        if let key = c.idempotencyKey,
+           let existing = try await db.raw("\(unsafeRaw: select) WHERE flow_run.flow_id = \(bind: flowId.lowercased) AND flow_run.idempotency_key = \(bind: key)").first() {
+            return (decode(existing), false)
+        }
+        let id = UUID()
+        var cols = Columns()
+        cols.set("id", id.lowercased)
+        cols.set("created", now.microseconds)
+        cols.set("updated", now.microseconds)
+        cols.set("name", (c.name?.isEmpty ?? true) ? NameGenerator.slug() : c.name!)
+        cols.set("flow_id", flowId.lowercased)
+        cols.set("deployment_id", deploymentId.stored)
+        cols.set("deployment_version", deploymentVersion)
+        cols.set("work_queue_id", queueId.stored)
+        cols.set("work_queue_name", workQueueName)
+        cols.set("flow_version", c.flowVersion)
+        cols.set("parameters", c.parameters.jsonText)
+        cols.set("idempotency_key", c.idempotencyKey)
+        cols.set("context", c.context.jsonText)
+        cols.set("empirical_policy", String(decoding: c.empiricalPolicy.jsonBytes(), as: UTF8.self))
+        cols.set("tags", tagsJSON(tags))
+        cols.set("labels", labels.jsonText)
+        cols.set("parent_task_run_id", c.parentTaskRunId.stored)
+        cols.set("infrastructure_document_id", c.infrastructureDocumentId.stored)
+        cols.set("created_by", createdBy?.jsonText)
+        cols.set("job_variables", (c.jobVariables ?? .emptyObject).jsonText)
+        try await mapIntegrity { try await db.raw(cols.insert(into: "flow_run")).run() }
+        _ = try await RunStates.propose(db, kind: .flow, id: id, proposal: c.state ?? defaultState, force: true, now: now)
+        guard let run = try await find(db, id) else { throw StoreError.integrity }
+        return (run, true)
+    }
+
+    /// Proposes a state (`POST /flow_runs/{id}/set_state`); nil when the run does not exist.
+    public func setState(_ id: UUID, _ request: SetStateRequest, now: Timestamp = .now()) async throws -> OrchestrationResult? {
+        try await backend.write { db in
+            try await RunStates.propose(db, kind: .flow, id: id, proposal: request.state, force: request.force, now: now)
+        }
+    }
+
+    /// The ORDER BY of a sort, with the run id breaking ties so pages are stable.
+    static func order(_ sort: FlowRunSort) -> String {
+        switch sort {
+        case .ID_DESC: return "flow_run.id DESC"
+        case .START_TIME_ASC: return "coalesce(flow_run.start_time, flow_run.expected_start_time) ASC, flow_run.id ASC"
+        case .START_TIME_DESC: return "coalesce(flow_run.start_time, flow_run.expected_start_time) DESC, flow_run.id DESC"
+        case .EXPECTED_START_TIME_ASC: return "flow_run.expected_start_time ASC, flow_run.id ASC"
+        case .EXPECTED_START_TIME_DESC: return "flow_run.expected_start_time DESC, flow_run.id DESC"
+        case .NAME_ASC: return "flow_run.name ASC, flow_run.id ASC"
+        case .NAME_DESC: return "flow_run.name DESC, flow_run.id DESC"
+        case .NEXT_SCHEDULED_START_TIME_ASC: return "flow_run.next_scheduled_start_time ASC, flow_run.id ASC"
+        case .END_TIME_DESC: return "flow_run.end_time DESC, flow_run.id DESC"
+        }
+    }
+
+    /// The SQL of a Read Flow Runs query.
+    func sql(_ q: ReadFlowRunsQuery) -> SQLQueryString {
+        "\(unsafeRaw: Self.select) WHERE \(compiler.compile(q.filter.condition)) ORDER BY \(unsafeRaw: Self.order(q.sort)) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+    }
+
+    /// Read Flow Runs: the runs matching a `POST /flow_runs/filter` body, sorted and paged.
+    public func filter(_ q: ReadFlowRunsQuery) async throws -> [FlowRun] {
+        let query = sql(q)
+        return try await backend.read { db in try await db.raw(query).all().map(Self.decode) }
+    }
+
+    /// How many runs match a `POST /flow_runs/count` body.
+    public func count(_ q: CountFlowRunsQuery) async throws -> Int {
+        let query: SQLQueryString = "SELECT count(*) AS n FROM flow_run WHERE \(compiler.compile(q.filter.condition))"
+        return try await backend.read { db in try await db.raw(query).first()?.int("n") ?? 0 }
+    }
+
+    /// The rendered SQL and binds of a query, for plans and tests.
+    public func explain(_ q: ReadFlowRunsQuery) async throws -> [String] {
+        let query: SQLQueryString = "EXPLAIN QUERY PLAN \(sql(q))"
+        return try await backend.read { db in try await db.raw(query).all().map { $0.string("detail") } }
+    }
+}
+
+/// Label dictionaries merged as Python's `a | b | c`: later values win, a key keeps its first position.
+enum Labels {
+    static func merge(_ parts: [JSONValue]) -> JSONValue {
+        var out: [(String, JSONValue)] = []
+        for case .object(let pairs) in parts {
+            for (k, v) in pairs {
+                if let i = out.firstIndex(where: { $0.0 == k }) { out[i].1 = v } else { out.append((k, v)) }
+            }
+        }
+        return .object(out)
+    }
+}

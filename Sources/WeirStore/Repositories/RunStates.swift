@@ -1,0 +1,104 @@
+import Foundation
+import SQLKit
+import WeirModels
+import WeirOrchestration
+
+/// Applying a state proposal to a flow run or task run inside a write transaction: the policy
+/// decides, then the new state row, the run's bookkeeping and its denormalised state commit together.
+enum RunStates {
+    /// Table names for a run kind.
+    static func tables(_ kind: RunKind) -> (run: String, state: String, fk: String) {
+        kind == .flow ? ("flow_run", "flow_run_state", "flow_run_id") : ("task_run", "task_run_state", "task_run_id")
+    }
+
+    /// Rebuilds a state from its stored JSON.
+    static func state(fromStored text: String?) -> State? {
+        guard let text, let value = try? JSONParser.parse(text) else { return nil }
+        let ctx = ValidationContext()
+        let r = ObjectReader(value: value, loc: [], context: ctx, forbidExtra: false, known: [])
+        guard let id = r["id"].uuid(), let type = r["type"].enumeration(StateType.self), let ts = r["timestamp"].timestamp() else { return nil }
+        let details = r["state_details"].model(forbidExtra: false, known: []).map(StateDetails.init) ?? StateDetails()
+        let data = r["data"].value.flatMap { $0 == .null ? nil : $0 }
+        return State(id: id, type: type, name: r["name"].string() ?? type.defaultName, timestamp: ts, message: r["message"].string(), data: data, stateDetails: details)
+    }
+
+    /// Loads what orchestration needs of a run, locked for this transaction (the single writer).
+    static func load(_ db: any SQLDatabase, kind: RunKind, id: UUID) async throws -> (RunBookkeeping, State?)? {
+        let t = tables(kind)
+        guard let r = try await db.raw("SELECT * FROM \(ident: t.run) WHERE id = \(bind: id.lowercased)").first() else { return nil }
+        var b = RunBookkeeping(id: id, kind: kind)
+        if kind == .flow {
+            b.parentTaskRunId = r.optUUID("parent_task_run_id")
+            b.deploymentId = r.optUUID("deployment_id")
+            b.infrastructurePid = r.optString("infrastructure_pid")
+            let policyCtx = ValidationContext()
+            b.flowRunPolicy = FlowRunPolicy.read(JSONField(value: try? JSONParser.parse(r.string("empirical_policy")), loc: [], context: policyCtx))
+        } else {
+            b.flowRunId = r.optUUID("flow_run_id")
+        }
+        b.stateType = r.stateType("state_type")
+        b.stateName = r.optString("state_name")
+        b.stateTimestamp = r.optTimestamp("state_timestamp")
+        b.startTime = r.optTimestamp("start_time")
+        b.endTime = r.optTimestamp("end_time")
+        b.totalRunTime = r.double("total_run_time")
+        b.runCount = r.int("run_count")
+        b.expectedStartTime = r.optTimestamp("expected_start_time")
+        b.nextScheduledStartTime = r.optTimestamp("next_scheduled_start_time")
+        return (b, state(fromStored: r.optString("state")))
+    }
+
+    /// Proposes a state for a run and writes the outcome; nil when the run does not exist.
+    static func propose(_ db: any SQLDatabase, kind: RunKind, id: UUID, proposal: StateCreate, force: Bool, now: Timestamp) async throws -> OrchestrationResult? {
+        guard let (run, initial) = try await load(db, kind: kind, id: id) else { return nil }
+        let proposed = State(id: UUID(), type: proposal.type, name: proposal.name ?? proposal.type.defaultName, timestamp: now,
+                             message: proposal.message, data: proposal.data, stateDetails: proposal.stateDetails)
+        var t = Transition(run: run, initial: initial, proposed: proposed, now: now)
+        (kind == .flow ? Policies.minimalFlow : Policies.minimalTask).apply(to: &t)
+        guard let written = t.proposed else {
+            return OrchestrationResult(state: initial, status: t.status, reason: t.reason, delaySeconds: t.delaySeconds, wroteState: false)
+        }
+        try await write(db, kind: kind, run: t.run, state: written, previousPolicy: run.flowRunPolicy, now: now)
+        if kind == .flow, let parent = t.run.parentTaskRunId {
+            var mirrored = StateCreate(type: written.type, name: written.name, message: written.message, data: written.data, stateDetails: written.stateDetails)
+            mirrored.stateDetails.childFlowRunId = id
+            mirrored.stateDetails.taskRunId = nil
+            mirrored.stateDetails.flowRunId = nil
+            _ = try await propose(db, kind: .task, id: parent, proposal: mirrored, force: true, now: now)
+        }
+        return OrchestrationResult(state: written, status: t.status, reason: t.reason, delaySeconds: t.delaySeconds, wroteState: true)
+    }
+
+    /// Inserts the state row and updates the run's bookkeeping and denormalised state.
+    static func write(_ db: any SQLDatabase, kind: RunKind, run: RunBookkeeping, state: State, previousPolicy: FlowRunPolicy?, now: Timestamp) async throws {
+        let t = tables(kind)
+        var row = Columns()
+        row.set("id", state.id.lowercased)
+        row.set(t.fk, run.id.lowercased)
+        row.set("type", state.type.rawValue)
+        row.set("name", state.name)
+        row.set("timestamp", state.timestamp.microseconds)
+        row.set("message", state.message)
+        row.set("data", state.data?.jsonText)
+        row.set("state_details", String(decoding: state.stateDetails.jsonBytes(), as: UTF8.self))
+        try await db.raw(row.insert(into: t.state)).run()
+
+        var cols = Columns()
+        cols.set("updated", now.microseconds)
+        cols.set("state_id", state.id.lowercased)
+        cols.set("state_type", state.type.rawValue)
+        cols.set("state_name", state.name)
+        cols.set("state_timestamp", state.timestamp.microseconds)
+        cols.set("start_time", run.startTime.stored)
+        cols.set("end_time", run.endTime.stored)
+        cols.set("total_run_time", run.totalRunTime)
+        cols.set("run_count", run.runCount)
+        cols.set("expected_start_time", run.expectedStartTime.stored)
+        cols.set("next_scheduled_start_time", run.nextScheduledStartTime.stored)
+        cols.set("state", String(decoding: state.jsonBytes(), as: UTF8.self))
+        if let policy = run.flowRunPolicy, policy != previousPolicy {
+            cols.set("empirical_policy", String(decoding: policy.jsonBytes(), as: UTF8.self))
+        }
+        try await db.raw(cols.update(t.run, id: run.id)).run()
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import SQLKit
+import WeirModels
+import WeirOrchestration
+
+/// Task runs: creation (idempotent on flow run, task key and dynamic key), lookups, state changes.
+public struct TaskRunRepository: Sendable {
+    let backend: SQLiteBackend
+
+    static func decode(_ r: any SQLRow) -> TaskRun {
+        TaskRun(id: r.uuid("id"), created: r.timestamp("created"), updated: r.timestamp("updated"), name: r.string("name"),
+                flowRunId: r.optUUID("flow_run_id"), taskKey: r.string("task_key"), dynamicKey: r.string("dynamic_key"),
+                cacheKey: r.optString("cache_key"), cacheExpiration: r.optTimestamp("cache_expiration"), taskVersion: r.optString("task_version"),
+                empiricalPolicy: r.json("empirical_policy"), tags: r.tags("tags"), labels: r.json("labels"), stateId: r.optUUID("state_id"),
+                taskInputs: r.json("task_inputs"), stateType: r.stateType("state_type"), stateName: r.optString("state_name"),
+                stateTimestamp: r.optTimestamp("state_timestamp"), runCount: r.int("run_count"), flowRunRunCount: r.int("flow_run_run_count"),
+                expectedStartTime: r.optTimestamp("expected_start_time"), nextScheduledStartTime: r.optTimestamp("next_scheduled_start_time"),
+                startTime: r.optTimestamp("start_time"), endTime: r.optTimestamp("end_time"), totalRunTime: r.double("total_run_time"),
+                state: r.optJSON("state"))
+    }
+
+    static func find(_ db: any SQLDatabase, _ condition: SQLQueryString) async throws -> TaskRun? {
+        try await db.raw("SELECT * FROM task_run WHERE \(condition)").first().map(decode)
+    }
+
+    /// The task run with this id.
+    public func get(_ id: UUID) async throws -> TaskRun? {
+        try await backend.read { db in try await Self.find(db, "id = \(bind: id.lowercased)") }
+    }
+
+    /// Creates a task run, or returns the existing one with the same flow run, task key and dynamic key.
+    public func create(_ c: TaskRunCreate, now: Timestamp = .now()) async throws -> (TaskRun, created: Bool) {
+        try await backend.write { db in
+            let match: SQLQueryString = c.flowRunId.map { "flow_run_id = \(bind: $0.lowercased)" } ?? "flow_run_id IS NULL"
+            if let existing = try await Self.find(db, "\(match) AND task_key = \(bind: c.taskKey) AND dynamic_key = \(bind: c.dynamicKey)") {
+                return (existing, false)
+            }
+            var labels: [JSONValue] = []
+            if let runId = c.flowRunId {
+                guard let run = try await db.raw("SELECT labels FROM flow_run WHERE id = \(bind: runId.lowercased)").first() else { throw StoreError.integrity }
+                labels.append((try? JSONParser.parse(run.string("labels"))) ?? .emptyObject)
+                labels.append(.object([("prefect.flow-run.id", .string(runId.lowercased))]))
+            }
+            labels.append(c.labels)
+            let id = c.id ?? UUID()
+            var cols = Columns()
+            cols.set("id", id.lowercased)
+            cols.set("created", now.microseconds)
+            cols.set("updated", now.microseconds)
+            cols.set("name", c.name)
+            cols.set("flow_run_id", c.flowRunId.stored)
+            cols.set("task_key", c.taskKey)
+            cols.set("dynamic_key", c.dynamicKey)
+            cols.set("cache_key", c.cacheKey)
+            cols.set("cache_expiration", c.cacheExpiration.stored)
+            cols.set("task_version", c.taskVersion)
+            cols.set("empirical_policy", c.empiricalPolicy.jsonText)
+            cols.set("tags", tagsJSON(c.tags))
+            cols.set("labels", Labels.merge(labels).jsonText)
+            cols.set("task_inputs", c.taskInputs.jsonText)
+            try await mapIntegrity { try await db.raw(cols.insert(into: "task_run")).run() }
+            _ = try await RunStates.propose(db, kind: .task, id: id, proposal: c.state ?? StateCreate(type: .PENDING), force: true, now: now)
+            guard let run = try await Self.find(db, "id = \(bind: id.lowercased)") else { throw StoreError.integrity }
+            return (run, true)
+        }
+    }
+
+    /// Proposes a state (`POST /task_runs/{id}/set_state`); nil when the run does not exist.
+    public func setState(_ id: UUID, _ request: SetStateRequest, now: Timestamp = .now()) async throws -> OrchestrationResult? {
+        try await backend.write { db in
+            try await RunStates.propose(db, kind: .task, id: id, proposal: request.state, force: request.force, now: now)
+        }
+    }
+}

@@ -1,0 +1,21 @@
+import Logging
+import WeirModels
+
+/// Weir's persistence: one repository per resource over one database.
+public struct Store: Sendable {
+    /// The database the repositories share.
+    public let backend: SQLiteBackend
+    public var flows: FlowRepository { FlowRepository(backend: backend) }
+    public var flowRuns: FlowRunRepository { FlowRunRepository(backend: backend) }
+    public var taskRuns: TaskRunRepository { TaskRunRepository(backend: backend) }
+    public var deployments: DeploymentRepository { DeploymentRepository(backend: backend) }
+    public var workPools: WorkPoolRepository { WorkPoolRepository(backend: backend) }
+
+    /// Opens the SQLite database at `path`, migrating it.
+    public static func openSQLite(path: String, logger: Logger = Logger(label: "weir.store")) async throws -> Store {
+        Store(backend: try await SQLiteBackend.open(path: path, logger: logger))
+    }
+
+    /// Closes the database.
+    public func close() async { await backend.close() }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import WeirServer
+import WeirStore
+
+/// The `weir` command.
+@main
+struct Weir: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A Prefect-compatible orchestration API server.",
+        subcommands: [Serve.self, Migrate.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options shared by the subcommands that open the database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "Database URL or SQLite path (default: PREFECT_SERVER_DATABASE_CONNECTION_URL, else $WEIR_HOME/weir.db).")
+    var databaseURL: String?
+
+    /// The environment's settings with the command-line override applied.
+    func settings() throws -> Settings {
+        var s = try Settings.fromEnvironment()
+        if let url = databaseURL { s.databasePath = try Settings.databasePath(fromURL: url) }
+        return s
+    }
+}
+
+/// `weir serve`: runs the API server until SIGINT or SIGTERM.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the API server.")
+
+    @Option(help: "Address to listen on (default: PREFECT_SERVER_API_HOST or 127.0.0.1).")
+    var host: String?
+    @Option(help: "Port to listen on (default: PREFECT_SERVER_API_PORT or 4200).")
+    var port: Int?
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        var settings = try database.settings()
+        if let host { settings.host = host }
+        if let port { settings.port = port }
+        var logger = Logger(label: "weir")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        logger.info("database \(settings.databasePath)")
+        let app = try await buildApplication(settings: settings, logger: logger)
+        try await app.runService()
+    }
+}
+
+/// `weir migrate`: creates or upgrades the database schema and exits.
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema.")
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let settings = try database.settings()
+        let store = try await Store.openSQLite(path: settings.databasePath)
+        await store.close()
+        print("database at \(settings.databasePath) is up to date")
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+@testable import WeirModels
+
+@Suite struct FilterTests {
+    func query(_ text: String) throws -> ReadFlowRunsQuery {
+        try ReadFlowRunsQuery.read(try JSONParser.parse(text), defaultLimit: 200)
+    }
+
+    func issues(_ text: String) -> [ValidationIssue] {
+        do {
+            _ = try query(text)
+            return []
+        } catch let f as ValidationFailure {
+            return f.issues
+        } catch {
+            return []
+        }
+    }
+
+    @Test func emptyBodyHasDefaults() throws {
+        let q = try ReadFlowRunsQuery.read(nil, defaultLimit: 200)
+        #expect(q.sort == .ID_DESC && q.paging == Paging(limit: 200, offset: 0) && q.filter.condition == .always)
+    }
+
+    @Test func anyEmptyMatchesNothingButNotAnyEmptyIsIgnored() throws {
+        #expect(try query(#"{"flow_runs":{"id":{"any_":[]}}}"#).filter.condition == .in(.runId, []))
+        #expect(try query(#"{"flow_runs":{"id":{"not_any_":[]}}}"#).filter.condition == .always)
+        #expect(try query(#"{"flow_runs":{"name":{"like_":""}}}"#).filter.condition == .always)
+        #expect(try query(#"{"flow_runs":{"tags":{"all_":[]}}}"#).filter.condition == .always)
+    }
+
+    @Test func emptyCriterionInsideOrMatchesEverything() throws {
+        #expect(try query(#"{"flow_runs":{"operator":"or_","name":{},"tags":{"all_":["prod"]}}}"#).filter.condition == .always)
+        #expect(try query(#"{"flow_runs":{"operator":"and_","name":{},"tags":{"all_":["prod"]}}}"#).filter.condition == .tagsContainAll(.runTags, ["prod"]))
+    }
+
+    @Test func presentRelatedFiltersAreExistsEvenWhenEmpty() throws {
+        #expect(try query(#"{"deployments":{}}"#).filter.condition == .exists(.runDeployment, .always))
+        #expect(try query(#"{"task_runs":{}}"#).filter.condition == .exists(.runTaskRuns, .always))
+        #expect(try query(#"{"task_runs":{"flow_run_id":{}}}"#).filter.condition == .exists(.runTaskRuns, .isNotNull(.taskFlowRunId)))
+        #expect(try query(#"{"deployments":null,"flows":null}"#).filter.condition == .always)
+    }
+
+    @Test func startTimeComparesCoalesceButIsNullLooksAtStartTime() throws {
+        let q = try query(#"{"flow_runs":{"start_time":{"before_":"2026-01-01","is_null_":true}}}"#)
+        let t = Timestamp(iso8601: "2026-01-01")!
+        #expect(q.filter.condition == .and([.lessOrEqual(.runStartOrExpected, .timestamp(t)), .isNull(.runStartTime)]))
+    }
+
+    @Test func taskRunFlowRunIdIsNullWinsOverAny() throws {
+        let id = UUID()
+        let q = try query(#"{"task_runs":{"flow_run_id":{"is_null_":true,"any_":["\#(id.uuidString)"]}}}"#)
+        #expect(q.filter.condition == .exists(.runTaskRuns, .isNull(.taskFlowRunId)))
+    }
+
+    @Test func unknownKeysInsideFiltersAreRejected() {
+        let found = issues(#"{"flow_runs":{"name":{"operator":"and_"}},"whatever":1}"#)
+        #expect(found.map(\.type) == ["extra_forbidden"])
+        #expect(found.first?.loc == [.key("body"), .key("flow_runs"), .key("name"), .key("operator")])
+    }
+
+    @Test func badValuesAreReportedWithLocations() {
+        #expect(issues(#"{"sort":"name_asc"}"#).map(\.type) == ["enum"])
+        #expect(issues(#"{"offset":-1}"#).map(\.type) == ["greater_than_equal"])
+        #expect(issues(#"{"limit":5.5}"#).map(\.type) == ["int_from_float"])
+        #expect(issues(#"{"flow_runs":{"id":{"any_":["nope"]}}}"#).first?.loc == [.key("body"), .key("flow_runs"), .key("id"), .key("any_"), .index(0)])
+        #expect(issues(#"{"flow_runs":{"tags":{"all_":[1]}}}"#).map(\.type) == ["string_type"])
+        #expect(issues(#"{"flow_runs":{"state":{"type":{"any_":["DONE"]}}}}"#).map(\.type) == ["enum"])
+        #expect(issues(#"[1]"#).map(\.type) == ["missing", "missing", "missing"])
+    }
+
+    @Test func laxCoercionsMatchPydantic() throws {
+        #expect(try query(#"{"limit":"5"}"#).paging.limit == 5)
+        #expect(try query(#"{"limit":true}"#).paging.limit == 1)
+        #expect(try query(#"{"limit":null}"#).paging.limit == 200)
+        #expect(try query(#"{"flow_runs":{"tags":{"is_null_":"yes"}}}"#).filter.condition == .tagsEmpty(.runTags))
+    }
+
+    @Test func limitOutOfRangeIsReportedWithTheReferenceMessage() {
+        #expect(throws: InvalidLimit.self) { try query(#"{"limit":201}"#) }
+        #expect(throws: InvalidLimit.self) { try query(#"{"limit":-1}"#) }
+    }
+
+    @Test func startswithEmptyListIsNoConstraint() throws {
+        #expect(try query(#"{"work_pool_queues":{"name":{"startswith_":[]}}}"#).filter.condition == .exists(.runQueue, .always))
+        #expect(try query(#"{"work_pool_queues":{"name":{"startswith_":["q"]}}}"#).filter.condition == .exists(.runQueue, .or([.startsWith(.queueName, "q")])))
+    }
+}
