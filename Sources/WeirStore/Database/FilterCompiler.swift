@@ -55,7 +55,8 @@ struct FilterCompiler {
             return dialect.tagsOverlap(column(c), tags)
         case .tagsEmpty(let c): return dialect.tagsEmpty(column(c))
         case .exists(let relation, let inner):
-            return SQLQueryString("EXISTS (\(unsafeRaw: from(relation)) AND (\(compile(inner))))")
+            let (key, select) = subquery(relation)
+            return SQLQueryString("\(unsafeRaw: key) IN (\(unsafeRaw: select) AND (\(compile(inner))))")
         }
     }
 
@@ -64,18 +65,19 @@ struct FilterCompiler {
         return SQLQueryString("(\(SQLList(parts.map { SQLQueryString("(\($0))") }, separator: SQLRaw(" \(op) "))))")
     }
 
-    /// The correlated sub-select a relation opens, up to its WHERE.
-    private func from(_ r: Relation) -> String {
+    /// A relation as `key IN (sub-select ... WHERE ...)`: the planner can then drive the query from
+    /// the related table's index (a task run state, a pool name) instead of testing every run.
+    private func subquery(_ r: Relation) -> (key: String, select: String) {
         switch r {
-        case .runFlow: return "SELECT 1 FROM flow WHERE flow.id = flow_run.flow_id"
-        case .runDeployment: return "SELECT 1 FROM deployment WHERE deployment.id = flow_run.deployment_id"
-        case .runQueueAndPool: return "SELECT 1 FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id WHERE work_queue.id = flow_run.work_queue_id"
-        case .runQueue: return "SELECT 1 FROM work_queue WHERE work_queue.id = flow_run.work_queue_id"
-        case .runTaskRuns: return "SELECT 1 FROM task_run WHERE task_run.flow_run_id = flow_run.id"
-        case .flowDeployments: return "SELECT 1 FROM deployment WHERE deployment.flow_id = flow.id"
-        case .deploymentFlow: return "SELECT 1 FROM flow WHERE flow.id = deployment.flow_id"
-        case .taskSubflowRuns: return "SELECT 1 FROM flow_run AS subflow_run WHERE subflow_run.parent_task_run_id = task_run.id"
-        case .runParentTaskRun: return "SELECT 1 FROM task_run WHERE task_run.id = flow_run.parent_task_run_id"
+        case .runFlow: return ("flow_run.flow_id", "SELECT flow.id FROM flow WHERE 1 = 1")
+        case .runDeployment: return ("flow_run.deployment_id", "SELECT deployment.id FROM deployment WHERE 1 = 1")
+        case .runQueueAndPool: return ("flow_run.work_queue_id", "SELECT work_queue.id FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id WHERE 1 = 1")
+        case .runQueue: return ("flow_run.work_queue_id", "SELECT work_queue.id FROM work_queue WHERE 1 = 1")
+        case .runTaskRuns: return ("flow_run.id", "SELECT task_run.flow_run_id FROM task_run WHERE task_run.flow_run_id IS NOT NULL")
+        case .flowDeployments: return ("flow.id", "SELECT deployment.flow_id FROM deployment WHERE 1 = 1")
+        case .deploymentFlow: return ("deployment.flow_id", "SELECT flow.id FROM flow WHERE 1 = 1")
+        case .taskSubflowRuns: return ("task_run.id", "SELECT subflow_run.parent_task_run_id FROM flow_run AS subflow_run WHERE subflow_run.parent_task_run_id IS NOT NULL")
+        case .runParentTaskRun: return ("flow_run.parent_task_run_id", "SELECT task_run.id FROM task_run WHERE 1 = 1")
         }
     }
 }

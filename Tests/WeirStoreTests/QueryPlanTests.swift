@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+import WeirModels
+@testable import WeirStore
+
+/// Every benchmark sort is served by an index (no temporary B-tree for ORDER BY), and selective
+/// filters search an index instead of scanning the table.
+@Suite struct QueryPlanTests {
+    static let bodies: [(String, String)] = [
+        ("default body", "{}"),
+        ("expected start desc", #"{"sort":"EXPECTED_START_TIME_DESC","limit":200}"#),
+        ("start time window", #"{"sort":"START_TIME_DESC","flow_runs":{"start_time":{"after_":"2026-01-01","before_":"2026-02-01"}}}"#),
+        ("next scheduled asc", #"{"sort":"NEXT_SCHEDULED_START_TIME_ASC"}"#),
+        ("end time desc", #"{"sort":"END_TIME_DESC"}"#),
+        ("name asc", #"{"sort":"NAME_ASC"}"#),
+        ("state type", #"{"flow_runs":{"state":{"type":{"any_":["FAILED","CRASHED"]}}},"sort":"EXPECTED_START_TIME_DESC"}"#),
+        ("deployment", #"{"deployments":{"id":{"any_":["6a1e0f1c-3c4b-4f0e-9a55-1f2d3c4b5a69"]}}}"#),
+        ("work pool", #"{"work_pools":{"name":{"any_":["pool-1"]}}}"#),
+        ("task run state", #"{"task_runs":{"state":{"type":{"any_":["FAILED"]}}}}"#),
+        ("parent task run", #"{"flow_runs":{"parent_task_run_id":{"any_":["6a1e0f1c-3c4b-4f0e-9a55-1f2d3c4b5a69"]}},"sort":"EXPECTED_START_TIME_DESC","limit":1}"#),
+    ]
+
+    @Test(arguments: bodies)
+    func plansUseIndexes(name: String, body: String) async throws {
+        try await withStore { store in
+            let plan = try await store.flowRuns.explain(try runsQuery(body))
+            print("PLAN \(name): \(body)\n  " + plan.joined(separator: "\n  "))
+            // Either the sort walks an index, or an index bounds the rows that are sorted.
+            let sortsInIndex = !plan.contains { $0.contains("TEMP B-TREE FOR ORDER BY") }
+            let boundedByIndex = plan.contains { $0.hasPrefix("SEARCH flow_run USING") }
+            #expect(sortsInIndex || boundedByIndex, "unindexed sort over all runs: \(plan)")
+            #expect(!plan.contains { $0.hasPrefix("SCAN flow_run") && !$0.contains("USING") }, "full table scan: \(plan)")
+        }
+    }
+}
