@@ -134,7 +134,7 @@ public struct DeploymentCreate: Sendable {
         if !r["concurrency_options"].isAbsentOrNull { c.concurrencyOptions = r["concurrency_options"].object() }
         _ = r["global_concurrency_limit_id"].uuid()
         c.enforceParameterSchema = r["enforce_parameter_schema"].bool() ?? true
-        if !r["parameter_openapi_schema"].isAbsentOrNull { c.parameterOpenapiSchema = r["parameter_openapi_schema"].object() }
+        c.parameterOpenapiSchema = r["parameter_openapi_schema"].isAbsentOrNull ? .emptyObject : r["parameter_openapi_schema"].object()
         c.parameters = r["parameters"].object() ?? .emptyObject
         c.tags = r["tags"].tags() ?? []
         c.labels = r["labels"].labels() ?? .emptyObject

@@ -63,12 +63,20 @@ public struct JSONField {
     public let loc: [LocationItem]
     /// Where issues go.
     public let context: ValidationContext
+    /// Whether `null` means "not set" (pydantic `Optional[...]`); required fields are not nullable.
+    public var nullable = true
 
     /// A field from a value at a location.
     public init(value: JSONValue?, loc: [LocationItem], context: ValidationContext) {
         self.value = value
         self.loc = loc
         self.context = context
+    }
+
+    /// The value to convert: nil when absent, or null on a nullable field.
+    private var present: JSONValue? {
+        guard let value, !(nullable && value == .null) else { return nil }
+        return value
     }
 
     /// Whether the key is absent or null.
@@ -86,7 +94,7 @@ public struct JSONField {
 
     /// A string (strict: numbers are not strings, as in pydantic).
     public func string() -> String? {
-        guard let value else { return nil }
+        guard let value = present else { return nil }
         if case .string(let s) = value { return s }
         fail("string_type", "Input should be a valid string")
         return nil
@@ -94,7 +102,7 @@ public struct JSONField {
 
     /// An integer, accepting `"5"`, `5.0` and `true` as pydantic's lax mode does.
     public func int() -> Int? {
-        guard let value else { return nil }
+        guard let value = present else { return nil }
         switch value {
         case .number(let n):
             if JSONValue.isIntegerLexeme(n) {
@@ -120,7 +128,7 @@ public struct JSONField {
 
     /// A float, accepting integers and numeric strings.
     public func double() -> Double? {
-        guard let value else { return nil }
+        guard let value = present else { return nil }
         switch value {
         case .number(let n): return Double(n)
         case .bool(let b): return b ? 1 : 0
@@ -136,7 +144,7 @@ public struct JSONField {
 
     /// A boolean, accepting pydantic's lax spellings (`"true"`, `"yes"`, `1`, `"off"`, ...).
     public func bool() -> Bool? {
-        guard let value else { return nil }
+        guard let value = present else { return nil }
         switch value {
         case .bool(let b): return b
         case .number(let n):
@@ -160,7 +168,7 @@ public struct JSONField {
 
     /// A UUID in any of the spellings pydantic accepts (hyphens optional, any case, `urn:uuid:`).
     public func uuid() -> UUID? {
-        guard let value else { return nil }
+        guard let value = present else { return nil }
         guard case .string(let s) = value else {
             fail("uuid_type", "UUID input should be a string, bytes or UUID object")
             return nil
@@ -193,7 +201,7 @@ public struct JSONField {
 
     /// A datetime: ISO 8601 text (naive = UTC, date-only = midnight) or epoch seconds.
     public func timestamp() -> Timestamp? {
-        guard let value else { return nil }
+        guard let value = present else { return nil }
         switch value {
         case .string(let s):
             if let t = Timestamp(iso8601: s) { return t }
@@ -235,7 +243,7 @@ public struct JSONField {
 
     /// A JSON object kept opaque (parameters, context, labels, job variables).
     public func object() -> JSONValue? {
-        guard let value else { return nil }
+        guard let value = present else { return nil }
         if case .object = value { return value }
         fail("dict_type", "Input should be a valid dictionary")
         return nil
@@ -243,7 +251,7 @@ public struct JSONField {
 
     /// A value of a string enum, with pydantic's `enum` error listing the choices.
     public func enumeration<E: RawRepresentable & CaseIterable>(_ type: E.Type) -> E? where E.RawValue == String {
-        guard let value else { return nil }
+        guard let value = present else { return nil }
         if case .string(let s) = value, let e = E(rawValue: s) { return e }
         let names = E.allCases.map { "'\($0.rawValue)'" }
         let expected = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
@@ -290,7 +298,8 @@ public struct ObjectReader {
 
     /// The field under `key`, recording `missing` when absent.
     public func required(_ key: String) -> JSONField? {
-        let f = self[key]
+        var f = self[key]
+        f.nullable = false
         if f.value == nil {
             f.missing(parentInput: value)
             return nil

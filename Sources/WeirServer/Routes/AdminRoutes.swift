@@ -15,6 +15,11 @@ struct AdminRoutes {
         api.get("version") { _, _ in jsonResponse(Array("\"\(Self.apiVersion)\"".utf8)) }
         api.get("admin/version") { _, _ in jsonResponse(Array("\"\(Self.version)\"".utf8)) }
         api.get("admin/storage") { _, _ in jsonResponse(Array("{\"default_result_storage_block_id\":null}".utf8)) }
-        api.get("csrf-token") { _, _ in detailResponse("CSRF protection is disabled.", status: .unprocessableContent) }
+        api.get("csrf-token") { request, _ in
+            guard request.uri.queryParameters["client"] != nil else {
+                throw RequestValidationError(issues: [ValidationIssue(type: "missing", loc: [.key("query"), .key("client")], msg: "Field required", input: .null)], body: .null)
+            }
+            return detailResponse("CSRF protection is disabled.", status: .unprocessableContent)
+        }
     }
 }
