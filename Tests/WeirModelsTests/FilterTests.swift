@@ -67,7 +67,7 @@ import Testing
         #expect(issues(#"{"flow_runs":{"id":{"any_":["nope"]}}}"#).first?.loc == [.key("body"), .key("flow_runs"), .key("id"), .key("any_"), .index(0)])
         #expect(issues(#"{"flow_runs":{"tags":{"all_":[1]}}}"#).map(\.type) == ["string_type"])
         #expect(issues(#"{"flow_runs":{"state":{"type":{"any_":["DONE"]}}}}"#).map(\.type) == ["enum"])
-        #expect(issues(#"[1]"#).map(\.type) == ["missing", "missing", "missing"])
+        #expect(issues(#"[1]"#).map(\.type) == Array(repeating: "missing", count: 9))
     }
 
     @Test func laxCoercionsMatchPydantic() throws {

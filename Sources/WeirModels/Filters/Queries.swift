@@ -22,6 +22,9 @@ public struct FlowRunFilterSet: Sendable, Equatable {
     /// The combined predicate over flow runs.
     public var condition: Condition
 
+    /// The body keys of the six filters.
+    public static let keys = ["flows", "flow_runs", "task_runs", "deployments", "work_pools", "work_pool_queues"]
+
     /// Reads `flows`, `flow_runs`, `task_runs`, `deployments`, `work_pools`, `work_pool_queues`
     /// from a body. Every present sub-filter other than `flow_runs` is an EXISTS over the related row.
     public static func read(_ body: ObjectReader) -> FlowRunFilterSet {
@@ -94,7 +97,7 @@ public struct ReadFlowRunsQuery: Sendable, Equatable {
     /// rest of the body is valid, as in the reference.
     public static func read(_ body: JSONValue?, defaultLimit: Int) throws -> ReadFlowRunsQuery {
         let context = ValidationContext()
-        let r = BodyReader.topLevel(body, context: context, fields: ["sort", "limit", "offset"])
+        let r = BodyReader.topLevel(body, context: context, fields: ["sort", "limit", "offset"] + FlowRunFilterSet.keys)
         let filter = FlowRunFilterSet.read(r)
         let sortField = r["sort"]
         let sort = sortField.isAbsentOrNull ? .ID_DESC : (sortField.enumeration(FlowRunSort.self) ?? .ID_DESC)
@@ -112,7 +115,7 @@ public struct CountFlowRunsQuery: Sendable, Equatable {
     /// Validates a body; `sort`/`limit`/`offset` are unknown here and ignored.
     public static func read(_ body: JSONValue?) throws -> CountFlowRunsQuery {
         let context = ValidationContext()
-        let r = BodyReader.topLevel(body, context: context, fields: [])
+        let r = BodyReader.topLevel(body, context: context, fields: FlowRunFilterSet.keys)
         let filter = FlowRunFilterSet.read(r)
         try context.check()
         return CountFlowRunsQuery(filter: filter)
@@ -131,7 +134,7 @@ public struct ReadFlowsQuery: Sendable, Equatable {
     /// Validates a body.
     public static func read(_ body: JSONValue?, defaultLimit: Int, counting: Bool) throws -> ReadFlowsQuery {
         let context = ValidationContext()
-        let r = BodyReader.topLevel(body, context: context, fields: counting ? [] : ["sort", "limit", "offset"])
+        let r = BodyReader.topLevel(body, context: context, fields: (counting ? [] : ["sort", "limit", "offset"]) + ["flows", "flow_runs", "task_runs", "deployments", "work_pools"])
         var flows: Condition = .always
         if !r["flows"].isAbsentOrNull, let p = Filters.flow(r["flows"]) { flows = p }
         var runParts: [Condition] = []
@@ -168,7 +171,7 @@ public struct ReadWorkQueuesQuery: Sendable, Equatable {
     /// Validates a body.
     public static func read(_ body: JSONValue?, defaultLimit: Int) throws -> ReadWorkQueuesQuery {
         let context = ValidationContext()
-        let r = BodyReader.topLevel(body, context: context, fields: ["limit", "offset"])
+        let r = BodyReader.topLevel(body, context: context, fields: ["work_queues", "limit", "offset"])
         var queues: Condition = .always
         if !r["work_queues"].isAbsentOrNull, let p = Filters.workQueue(r["work_queues"]) { queues = p }
         let (paging, limitProblem) = Paging.read(r, defaultLimit: defaultLimit)

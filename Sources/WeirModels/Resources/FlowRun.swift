@@ -90,10 +90,11 @@ public struct FlowRun: Sendable, Equatable {
     public var workPoolName: String?
     /// The full current state as stored JSON (`State` shape), or nil for a run without state.
     public var state: RawJSON?
-    public var jobVariables: RawJSON
+    /// Null for runs created with an idempotency key and no job variables, as the reference stores them.
+    public var jobVariables: RawJSON?
 
     /// A run with every field given.
-    public init(id: UUID, created: Timestamp, updated: Timestamp, name: String, flowId: UUID, stateId: UUID?, deploymentId: UUID?, deploymentVersion: String?, workQueueId: UUID?, workQueueName: String?, flowVersion: String?, parameters: RawJSON, idempotencyKey: String?, context: RawJSON, empiricalPolicy: RawJSON, tags: [String], labels: RawJSON, parentTaskRunId: UUID?, stateType: StateType?, stateName: String?, stateTimestamp: Timestamp?, runCount: Int, expectedStartTime: Timestamp?, nextScheduledStartTime: Timestamp?, startTime: Timestamp?, endTime: Timestamp?, totalRunTime: Double, autoScheduled: Bool, infrastructureDocumentId: UUID?, infrastructurePid: String?, createdBy: RawJSON?, workPoolId: UUID?, workPoolName: String?, state: RawJSON?, jobVariables: RawJSON) {
+    public init(id: UUID, created: Timestamp, updated: Timestamp, name: String, flowId: UUID, stateId: UUID?, deploymentId: UUID?, deploymentVersion: String?, workQueueId: UUID?, workQueueName: String?, flowVersion: String?, parameters: RawJSON, idempotencyKey: String?, context: RawJSON, empiricalPolicy: RawJSON, tags: [String], labels: RawJSON, parentTaskRunId: UUID?, stateType: StateType?, stateName: String?, stateTimestamp: Timestamp?, runCount: Int, expectedStartTime: Timestamp?, nextScheduledStartTime: Timestamp?, startTime: Timestamp?, endTime: Timestamp?, totalRunTime: Double, autoScheduled: Bool, infrastructureDocumentId: UUID?, infrastructurePid: String?, createdBy: RawJSON?, workPoolId: UUID?, workPoolName: String?, state: RawJSON?, jobVariables: RawJSON?) {
         self.id = id; self.created = created; self.updated = updated; self.name = name; self.flowId = flowId
         self.stateId = stateId; self.deploymentId = deploymentId; self.deploymentVersion = deploymentVersion
         self.workQueueId = workQueueId; self.workQueueName = workQueueName; self.flowVersion = flowVersion
@@ -155,7 +156,7 @@ public struct FlowRun: Sendable, Equatable {
         w.key("work_pool_id"); w.uuid(workPoolId)
         w.key("work_pool_name"); w.string(workPoolName)
         w.key("state"); w.raw(state)
-        w.key("job_variables"); jobVariables.write(to: &w)
+        w.key("job_variables"); w.raw(jobVariables)
         w.endObject()
     }
 }

@@ -199,24 +199,51 @@ public struct JSONField {
         return UUID(uuidString: canonical)
     }
 
-    /// A datetime: ISO 8601 text (naive = UTC, date-only = midnight) or epoch seconds.
+    /// A datetime as prefect's `DateTime` reads it: ISO 8601 text (naive = UTC, date-only =
+    /// midnight, `/` date separators, compact `YYYYMMDDTHHMMSS`), numeric strings and numbers as
+    /// epoch seconds.
     public func timestamp() -> Timestamp? {
         guard let value = present else { return nil }
         switch value {
         case .string(let s):
-            if let t = Timestamp(iso8601: s) { return t }
+            if let t = Timestamp(iso8601: s) ?? Timestamp(iso8601: JSONField.expandCompactDate(s)) { return t }
             if let d = Double(s), s.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) { return Timestamp(epoch: d) }
-            fail("datetime_from_date_parsing", "Input should be a valid datetime or date, invalid character in year",
-                 ctx: .object([("error", .string("invalid character in year"))]))
+            fail("value_error", "Value error, Unable to parse string [\(s)]", ctx: .object([("error", .object([]))]))
             return nil
         case .number(let n):
             if let d = Double(n) { return Timestamp(epoch: d) }
-            fail("datetime_parsing", "Input should be a valid datetime")
+            fail("value_error", "value is not a valid datetime")
             return nil
         default:
-            fail("datetime_type", "Input should be a valid datetime")
+            fail("value_error", "value is not a valid datetime")
             return nil
         }
+    }
+
+    /// `2026/01/02` and `20260102T030405Z` rewritten in the extended ISO form.
+    static func expandCompactDate(_ s: String) -> String {
+        var t = s
+        if t.count >= 10, t.dropFirst(4).first == "/", t.dropFirst(7).first == "/" {
+            t = t.replacingOccurrences(of: "/", with: "-")
+        }
+        let chars = Array(t)
+        if chars.count >= 8, chars[0..<8].allSatisfy(\.isNumber), chars.count == 8 || chars[8] == "T" {
+            var out = String(chars[0..<4]) + "-" + String(chars[4..<6]) + "-" + String(chars[6..<8])
+            var rest = Array(chars.dropFirst(8))
+            if rest.first == "T" {
+                rest.removeFirst()
+                let digits = rest.prefix { $0.isNumber }
+                if digits.count == 6 || digits.count == 4 {
+                    let d = Array(digits)
+                    out += "T" + String(d[0..<2]) + ":" + String(d[2..<4]) + (d.count == 6 ? ":" + String(d[4..<6]) : "")
+                    out += String(rest.dropFirst(digits.count))
+                } else {
+                    return s
+                }
+            }
+            return out
+        }
+        return t
     }
 
     /// A list of elements, each read with `element`; nil elements are recorded issues.

@@ -51,7 +51,7 @@ enum Migrations {
                 state_timestamp INTEGER, run_count INTEGER NOT NULL DEFAULT 0, expected_start_time INTEGER,
                 next_scheduled_start_time INTEGER, start_time INTEGER, end_time INTEGER, total_run_time REAL NOT NULL DEFAULT 0,
                 auto_scheduled INTEGER NOT NULL DEFAULT 0, infrastructure_document_id TEXT, infrastructure_pid TEXT,
-                created_by TEXT, job_variables TEXT NOT NULL DEFAULT '{}', state TEXT)
+                created_by TEXT, job_variables TEXT, state TEXT)
             """,
             "CREATE UNIQUE INDEX uq_flow_run_flow_id_idempotency_key ON flow_run (flow_id, idempotency_key)",
             "CREATE INDEX ix_flow_run_flow_id ON flow_run (flow_id)",

@@ -141,7 +141,8 @@ public struct DeploymentRepository: Sendable {
             var run = c
             run.parameters = Labels.merge([d.parameters.value, c.parameters])
             var queueId = d.workQueueId
-            var queueName = d.workQueueName
+            // The run keeps the deployment's own queue name column, not the joined queue's name.
+            var queueName = try await db.raw("SELECT work_queue_name FROM deployment WHERE id = \(bind: deploymentId.lowercased)").first()?.optString("work_queue_name")
             if let requested = c.workQueueName {
                 guard let poolName = d.workPoolName, let pool = try await WorkPoolRepository.findPool(db, name: poolName) else {
                     throw StoreError.badRequest("Cannot create flow run in work queue \(requested) because deployment \(deploymentId.lowercased) is not associated with a work pool. Please remove work_pool_name and try again.")

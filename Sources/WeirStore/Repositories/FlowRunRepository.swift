@@ -32,7 +32,7 @@ public struct FlowRunRepository: Sendable {
             autoScheduled: r.bool("auto_scheduled"), infrastructureDocumentId: r.optUUID("infrastructure_document_id"),
             infrastructurePid: r.optString("infrastructure_pid"), createdBy: r.optJSON("created_by"),
             workPoolId: r.optUUID("wp_id"), workPoolName: r.optString("wp_name"), state: r.optJSON("state"),
-            jobVariables: r.optJSON("job_variables") ?? .emptyObject)
+            jobVariables: r.optJSON("job_variables"))
     }
 
     static func find(_ db: any SQLDatabase, _ id: UUID) async throws -> FlowRun? {
@@ -96,7 +96,7 @@ public struct FlowRunRepository: Sendable {
         cols.set("parent_task_run_id", c.parentTaskRunId.stored)
         cols.set("infrastructure_document_id", c.infrastructureDocumentId.stored)
         cols.set("created_by", createdBy?.jsonText)
-        cols.set("job_variables", (c.jobVariables ?? .emptyObject).jsonText)
+        cols.set("job_variables", c.jobVariables?.jsonText ?? (c.idempotencyKey == nil ? "{}" : nil))
         try await mapIntegrity { try await db.raw(cols.insert(into: "flow_run")).run() }
         _ = try await RunStates.propose(db, kind: .flow, id: id, proposal: c.state ?? defaultState, force: true, now: now)
         guard let run = try await find(db, id) else { throw StoreError.integrity }
