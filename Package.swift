@@ -52,8 +52,9 @@ let package = Package(
         .testTarget(
             name: "WeirServerTests",
             dependencies: [
-                "WeirServer",
+                "WeirServer", "WeirModels", "WeirStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
     ]

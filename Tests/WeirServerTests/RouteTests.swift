@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
 import HummingbirdTesting
 import Testing
 import WeirModels
@@ -119,6 +120,110 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
             #expect(run["work_queue_name"] == .string("default") && run["work_pool_name"] == .string("pool") && run["state_type"] == .string("SCHEDULED"))
             #expect(run["labels"]?["prefect.deployment.id"] == .string(depId))
             #expect(try await post(client, "/api/deployments/", #"{"name":"d/x","flow_id":"\#(flowId)"}"#).status == .unprocessableContent)
+        }
+    }
+}
+
+@Suite struct MoreRouteTests {
+    func id(_ response: TestResponse) throws -> String {
+        guard case .string(let s)? = try json(response)["id"] else { throw CancellationError() }
+        return s
+    }
+
+    @Test func taskRunsAreCreatedOnceAndMoveThroughStates() async throws {
+        try await withApp { client in
+            let flowId = try id(try await post(client, "/api/flows/", #"{"name":"f"}"#))
+            let runId = try id(try await post(client, "/api/flow_runs/", #"{"flow_id":"\#(flowId)","labels":{"team":"data"}}"#))
+            let body = #"{"name":"extract","flow_run_id":"\#(runId)","task_key":"extract-1","dynamic_key":"0","tags":["t"]}"#
+            let first = try await post(client, "/api/task_runs/", body)
+            let second = try await post(client, "/api/task_runs/", body)
+            let firstId = try id(first), secondId = try id(second)
+            #expect(first.status == .created && second.status == .ok && firstId == secondId)
+            let task = try json(first)
+            #expect(task["labels"]?["prefect.flow-run.id"] == .string(runId) && task["labels"]?["team"] == .string("data"))
+            let taskId = firstId
+            #expect(task["state_type"] == .string("PENDING") && task["state"]?["state_details"]?["task_run_id"] == .string(taskId))
+            #expect(try await post(client, "/api/task_runs/\(taskId)/set_state", #"{"state":{"type":"RUNNING"}}"#).status == .created)
+            #expect(try await post(client, "/api/task_runs/\(taskId)/set_state", #"{"state":{"type":"COMPLETED"},"force":true}"#).status == .created)
+            let read = try json(try await client.execute(uri: "/api/task_runs/\(taskId)", method: .get))
+            #expect(read["run_count"] == .number("1") && read["state_type"] == .string("COMPLETED") && read["end_time"] != .null)
+            let missing = try await client.execute(uri: "/api/task_runs/\(UUID().uuidString)", method: .get)
+            #expect(missing.status == .notFound && String(buffer: missing.body) == #"{"detail":"Task not found"}"#)
+            #expect(try await post(client, "/api/task_runs/", #"{"name":"x","task_key":"k"}"#).status == .unprocessableContent)
+            let filtered = try json(try await post(client, "/api/flow_runs/filter", #"{"task_runs":{"state":{"type":{"any_":["COMPLETED"]}}}}"#))
+            guard case .array(let matching) = filtered else { Issue.record("not a list"); return }
+            #expect(matching.map { $0["id"] } == [.string(runId)])
+        }
+    }
+
+    @Test func flowFilterCountAndDeploymentReads() async throws {
+        try await withApp { client in
+            let a = try id(try await post(client, "/api/flows/", #"{"name":"b-flow","tags":["x"]}"#))
+            _ = try await post(client, "/api/flows/", #"{"name":"a-flow"}"#)
+            _ = try await post(client, "/api/flow_runs/", #"{"flow_id":"\#(a)","tags":["run"]}"#)
+            let names = try json(try await post(client, "/api/flows/filter", "{}"))
+            guard case .array(let list) = names else { Issue.record("not a list"); return }
+            #expect(list.map { $0["name"] } == [.string("a-flow"), .string("b-flow")])
+            #expect(String(buffer: try await post(client, "/api/flows/count", #"{"flow_runs":{"tags":{"all_":["run"]}}}"#).body) == "1")
+            #expect(String(buffer: try await post(client, "/api/flows/count", #"{"flows":{"tags":{"all_":["x"]}}}"#).body) == "1")
+            #expect(try await post(client, "/api/flows/filter", #"{"sort":"CREATED_DESC","limit":1}"#).status == .ok)
+            let dep = try id(try await post(client, "/api/deployments/", #"{"name":"d","flow_id":"\#(a)","work_queue_name":"legacy"}"#))
+            let read = try json(try await client.execute(uri: "/api/deployments/\(dep)", method: .get))
+            #expect(read["work_queue_name"] == .string("legacy") && read["work_pool_name"] == .string("default-agent-pool"))
+            let again = try await post(client, "/api/deployments/", #"{"name":"d","flow_id":"\#(a)","version":"2"}"#)
+            let againId = try id(again), againBody = try json(again)
+            #expect(again.status == .ok && againId == dep && againBody["work_queue_name"] == .string("legacy") && againBody["version"] == .string("2"))
+            #expect(try await client.execute(uri: "/api/deployments/\(UUID().uuidString)", method: .get).status == .notFound)
+            #expect(try await post(client, "/api/deployments/\(UUID().uuidString)/create_flow_run", "{}").status == .notFound)
+            let pool = try json(try await client.execute(uri: "/api/work_pools/default-agent-pool", method: .get))
+            #expect(pool["type"] == .string("prefect-agent"))
+            let queue = try await client.execute(uri: "/api/work_pools/default-agent-pool/queues/legacy", method: .get)
+            let queueBody = try json(queue)
+            #expect(queue.status == .ok && queueBody["work_pool_name"] == .string("default-agent-pool"))
+            let missingPool = try await client.execute(uri: "/api/work_pools/nope", method: .get)
+            #expect(missingPool.status == .notFound && String(buffer: missingPool.body) == #"{"detail":"Work pool \"nope\" not found."}"#)
+        }
+    }
+
+    @Test func automationHeadersFillCreatedBy() async throws {
+        try await withApp { client in
+            let flowId = try id(try await post(client, "/api/flows/", #"{"name":"f"}"#))
+            let automation = UUID().uuidString.lowercased()
+            var headers = HTTPFields()
+            headers[HTTPField.Name("Prefect-Automation-Id")!] = automation
+            headers[HTTPField.Name("Prefect-Automation-Name")!] = Data("nightly fixer".utf8).base64EncodedString()
+            let run = try json(try await client.execute(uri: "/api/flow_runs/", method: .post, headers: headers, body: ByteBuffer(string: #"{"flow_id":"\#(flowId)"}"#)))
+            #expect(run["created_by"] == .object([("id", .string(automation)), ("type", .string("AUTOMATION")), ("display_value", .string("nightly fixer"))]))
+            let count = try await post(client, "/api/flow_runs/count", #"{"flow_runs":{"created_by":{"type_":["AUTOMATION"],"id_":["\#(automation)"]}}}"#)
+            #expect(String(buffer: count.body) == "1")
+        }
+    }
+
+    @Test func concurrentWritersLoseNothing() async throws {
+        try await withApp { client in
+            let flowId = try id(try await post(client, "/api/flows/", #"{"name":"f"}"#))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<8 {
+                    group.addTask {
+                        for j in 0..<25 {
+                            let created = try await post(client, "/api/flow_runs/", #"{"flow_id":"\#(flowId)","name":"r-\#(i)-\#(j)","idempotency_key":"k-\#(j % 10)-\#(i % 2)"}"#)
+                            guard created.status == .created || created.status == .ok else { throw CancellationError() }
+                            let runId = try MoreRouteTests().id(created)
+                            let set = try await post(client, "/api/flow_runs/\(runId)/set_state", #"{"state":{"type":"RUNNING"}}"#)
+                            guard set.status == .created else { throw CancellationError() }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            // 10 keys x 2 = 20 distinct idempotency keys: exactly 20 runs, each with a consistent history.
+            #expect(String(buffer: try await post(client, "/api/flow_runs/count", "{}").body) == "20")
+            let runs = try json(try await post(client, "/api/flow_runs/filter", "{}"))
+            guard case .array(let list) = runs else { Issue.record("not a list"); return }
+            for run in list {
+                guard case .number(let n)? = run["run_count"], let count = Int(n) else { Issue.record("no run_count"); continue }
+                #expect(count >= 1 && run["state_type"] == .string("RUNNING"))
+            }
         }
     }
 }
