@@ -12,85 +12,25 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 import differential as d
-from conftest import _free_port, _weir_bin
-
-
-def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited early ({proc.returncode}):\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.25)
-    proc.kill()
-    pytest.fail(f"{url} not healthy within {timeout}s:\n{log.read_text(errors='replace')[-3000:]}")
-
-
-def _spawn(cmd: list[str], env: dict, timeout: float):
-    home = Path(tempfile.mkdtemp(prefix="weir-diff-"))
-    log = home / "server.log"
-    port = _free_port()
-    full_env = dict(os.environ, **{k: v.replace("{home}", str(home)) for k, v in env.items()})
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([c.replace("{port}", str(port)) for c in cmd], env=full_env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/api"
-    _wait(url, proc, log, timeout)
-    return proc, url, home
-
-
-def _stop(proc: subprocess.Popen, home: Path) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    shutil.rmtree(home, ignore_errors=True)
+from servers import reference_server, weir_server_process
 
 
 @pytest.fixture(scope="module")
 def reference_url():
-    external = os.environ.get("WEIR_REFERENCE_URL")
-    if external:
-        yield external.rstrip("/")
-        return
-    prefect = str(Path(sys.executable).parent / "prefect")
-    proc, url, home = _spawn(
-        [prefect, "server", "start", "--host", "127.0.0.1", "--port", "{port}", "--no-services", "--no-ui", "--analytics-off"],
-        {"PREFECT_HOME": "{home}/prefect", "PREFECT_SERVER_DATABASE_CONNECTION_URL": "sqlite+aiosqlite:///{home}/ref.db",
-         "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_UI_ENABLED": "false"},
-        timeout=180,
-    )
-    try:
+    with reference_server() as url:
         yield url
-    finally:
-        _stop(proc, home)
 
 
 @pytest.fixture(scope="module")
 def fresh_weir_url():
-    proc, url, home = _spawn([str(_weir_bin()), "serve", "--port", "{port}"], {"WEIR_HOME": "{home}"}, timeout=30)
-    try:
+    with weir_server_process() as url:
         yield url
-    finally:
-        _stop(proc, home)
 
 
 @pytest.fixture(scope="module")

@@ -143,6 +143,11 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
             #expect(task["labels"]?["prefect.flow-run.id"] == .string(runId) && task["labels"]?["team"] == .string("data"))
             let taskId = firstId
             #expect(task["state_type"] == .string("PENDING") && task["state"]?["state_details"]?["task_run_id"] == .string(taskId))
+            let early = try await post(client, "/api/task_runs/\(taskId)/set_state", #"{"state":{"type":"RUNNING"}}"#)
+            let earlyBody = try json(early)
+            #expect(early.status == .ok && earlyBody["status"] == .string("ABORT"))
+            #expect(earlyBody["details"]?["reason"] == .string("The enclosing flow must be running to begin task execution."))
+            #expect(try await post(client, "/api/flow_runs/\(runId)/set_state", #"{"state":{"type":"RUNNING"}}"#).status == .created)
             #expect(try await post(client, "/api/task_runs/\(taskId)/set_state", #"{"state":{"type":"RUNNING"}}"#).status == .created)
             #expect(try await post(client, "/api/task_runs/\(taskId)/set_state", #"{"state":{"type":"COMPLETED"},"force":true}"#).status == .created)
             let read = try json(try await client.execute(uri: "/api/task_runs/\(taskId)", method: .get))

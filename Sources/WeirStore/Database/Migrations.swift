@@ -98,6 +98,14 @@ enum Migrations {
             """,
             "CREATE INDEX ix_task_run_state_task_run_id_timestamp ON task_run_state (task_run_id, timestamp)",
         ],
+        [
+            """
+            CREATE TABLE task_run_state_cache (
+                id TEXT PRIMARY KEY, created INTEGER NOT NULL, cache_key TEXT NOT NULL, cache_expiration INTEGER,
+                task_run_state_id TEXT NOT NULL REFERENCES task_run_state(id) ON DELETE CASCADE)
+            """,
+            "CREATE INDEX ix_task_run_state_cache_key_created ON task_run_state_cache (cache_key, created)",
+        ],
     ]
 
     /// Applies every migration newer than the database's recorded version.

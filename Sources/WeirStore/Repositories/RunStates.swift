@@ -35,6 +35,8 @@ enum RunStates {
             b.flowRunPolicy = FlowRunPolicy.read(JSONField(value: try? JSONParser.parse(r.string("empirical_policy")), loc: [], context: policyCtx))
         } else {
             b.flowRunId = r.optUUID("flow_run_id")
+            b.flowRunRunCount = r.int("flow_run_run_count")
+            b.taskRetries = TaskRetries(policy: (try? JSONParser.parse(r.string("empirical_policy"))) ?? .emptyObject)
         }
         b.stateType = r.stateType("state_type")
         b.stateName = r.optString("state_name")
@@ -54,11 +56,36 @@ enum RunStates {
         let proposed = State(id: UUID(), type: proposal.type, name: proposal.name ?? proposal.type.defaultName, timestamp: now,
                              message: proposal.message, data: proposal.data, stateDetails: proposal.stateDetails)
         var t = Transition(run: run, initial: initial, proposed: proposed, now: now)
-        (kind == .flow ? Policies.minimalFlow : Policies.minimalTask).apply(to: &t)
+        let policy: Policy
+        switch kind {
+        case .flow: policy = force ? Policies.minimalFlow : Policies.coreFlow
+        case .task: policy = force ? Policies.minimalTask : Policies.coreTask
+        }
+        if kind == .task, !force {
+            if let flowRunId = run.flowRunId, let row = try await db.raw("SELECT run_count, state FROM flow_run WHERE id = \(bind: flowRunId.lowercased)").first() {
+                t.flowRun = EnclosingFlowRun(id: flowRunId, runCount: row.int("run_count"), state: state(fromStored: row.optString("state")))
+            }
+            if proposal.type == .RUNNING, let key = proposal.stateDetails.cacheKey, proposal.stateDetails.refreshCache != true {
+                t.cachedState = try await cachedState(db, key: key, now: now)
+            }
+        }
+        policy.apply(to: &t)
         guard let written = t.proposed else {
             return OrchestrationResult(state: initial, status: t.status, reason: t.reason, delaySeconds: t.delaySeconds, wroteState: false)
         }
         try await write(db, kind: kind, run: t.run, state: written, previousPolicy: run.flowRunPolicy, now: now)
+        for effect in t.effects {
+            switch effect {
+            case .cacheState(let key, let expiration, let stateId):
+                var cols = Columns()
+                cols.set("id", UUID().lowercased)
+                cols.set("created", now.microseconds)
+                cols.set("cache_key", key)
+                cols.set("cache_expiration", expiration.stored)
+                cols.set("task_run_state_id", stateId.lowercased)
+                try await db.raw(cols.insert(into: "task_run_state_cache")).run()
+            }
+        }
         if kind == .flow, let parent = t.run.parentTaskRunId {
             var mirrored = StateCreate(type: written.type, name: written.name, message: written.message, data: written.data, stateDetails: written.stateDetails)
             mirrored.stateDetails.childFlowRunId = id
@@ -67,6 +94,23 @@ enum RunStates {
             _ = try await propose(db, kind: .task, id: parent, proposal: mirrored, force: true, now: now)
         }
         return OrchestrationResult(state: written, status: t.status, reason: t.reason, delaySeconds: t.delaySeconds, wroteState: true)
+    }
+
+    /// The newest unexpired state cached under a key.
+    static func cachedState(_ db: any SQLDatabase, key: String, now: Timestamp) async throws -> State? {
+        let sql: SQLQueryString = """
+            SELECT s.id, s.type, s.name, s.timestamp, s.message, s.data, s.state_details FROM task_run_state_cache c
+            JOIN task_run_state s ON s.id = c.task_run_state_id
+            WHERE c.cache_key = \(bind: key) AND (c.cache_expiration IS NULL OR c.cache_expiration > \(bind: now.microseconds))
+            ORDER BY c.created DESC LIMIT 1
+            """
+        guard let r = try await db.raw(sql).first(), let type = r.stateType("type") else { return nil }
+        let ctx = ValidationContext()
+        let details = (try? JSONParser.parse(r.string("state_details"))).flatMap {
+            JSONField(value: $0, loc: [], context: ctx).model(forbidExtra: false, known: []).map(StateDetails.init)
+        } ?? StateDetails()
+        return State(id: r.uuid("id"), type: type, name: r.string("name"), timestamp: r.timestamp("timestamp"), message: r.optString("message"),
+                     data: r.optString("data").flatMap { try? JSONParser.parse($0) }, stateDetails: details)
     }
 
     /// Inserts the state row and updates the run's bookkeeping and denormalised state.
@@ -96,6 +140,7 @@ enum RunStates {
         cols.set("expected_start_time", run.expectedStartTime.stored)
         cols.set("next_scheduled_start_time", run.nextScheduledStartTime.stored)
         cols.set("state", String(decoding: state.jsonBytes(), as: UTF8.self))
+        if kind == .task { cols.set("flow_run_run_count", run.flowRunRunCount) }
         if let policy = run.flowRunPolicy, policy != previousPolicy {
             cols.set("empirical_policy", String(decoding: policy.jsonBytes(), as: UTF8.self))
         }
