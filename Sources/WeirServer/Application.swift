@@ -19,6 +19,7 @@ public func buildRouter(store: Store, settings: Settings) -> Router<WeirContext>
     TaskRunRoutes(store: store).register(on: api)
     DeploymentRoutes(store: store).register(on: api)
     WorkPoolRoutes(store: store, settings: settings).register(on: api)
+    LogRoutes(store: store, settings: settings).register(on: api)
     return router
 }
 

@@ -1,5 +1,6 @@
 import Logging
 import WeirModels
+import WeirOrchestration
 
 /// Weir's persistence: one repository per resource over one database.
 public struct Store: Sendable {
@@ -10,6 +11,8 @@ public struct Store: Sendable {
     public var taskRuns: TaskRunRepository { TaskRunRepository(backend: backend) }
     public var deployments: DeploymentRepository { DeploymentRepository(backend: backend) }
     public var workPools: WorkPoolRepository { WorkPoolRepository(backend: backend) }
+    public var logs: LogRepository { LogRepository(backend: backend) }
+    public var states: StateHistoryRepository { StateHistoryRepository(backend: backend) }
 
     /// Opens the SQLite database at `path`, migrating it.
     public static func openSQLite(path: String, logger: Logger = Logger(label: "weir.store")) async throws -> Store {

@@ -21,6 +21,10 @@ public enum FilterColumn: String, Sendable, CaseIterable {
     case deploymentTags = "deployment.tags", deploymentWorkQueueName = "deployment.work_queue_name"
     case poolId = "work_pool.id", poolName = "work_pool.name", poolType = "work_pool.type"
     case queueId = "work_queue.id", queueName = "work_queue.name"
+    case logName = "log.name", logLevel = "log.level", logTimestamp = "log.timestamp"
+    case logFlowRunId = "log.flow_run_id", logTaskRunId = "log.task_run_id"
+    /// `message || ' ' || name`, what log text search looks in.
+    case logText = "log.text"
 }
 
 /// A literal a filter compares with.
@@ -29,6 +33,7 @@ public enum FilterValue: Sendable, Equatable {
     case string(String)
     case timestamp(Timestamp)
     case bool(Bool)
+    case int(Int)
 }
 
 /// A sub-query a filter reaches through, relative to the row being filtered.
@@ -71,6 +76,8 @@ public indirect enum Condition: Sendable, Equatable {
     case contains(FilterColumn, String)
     /// Case-insensitive (ASCII) `LIKE 'value%'`.
     case startsWith(FilterColumn, String)
+    /// Case-insensitive substring test with `%` and `_` taken literally.
+    case containsText(FilterColumn, String)
     case lessOrEqual(FilterColumn, FilterValue)
     case greaterOrEqual(FilterColumn, FilterValue)
     case equals(FilterColumn, FilterValue)

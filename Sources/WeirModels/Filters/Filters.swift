@@ -192,6 +192,34 @@ public enum Filters {
     }
 }
 
+extension Filters {
+    /// `LogFilter`.
+    public static func log(_ f: JSONField) -> Condition? {
+        object(f, hasOperator: true, [
+            "level": nested(hasOperator: false, [
+                "ge_": { f in f.int().map { [.greaterOrEqual(.logLevel, .int($0))] } },
+                "le_": { f in f.int().map { [.lessOrEqual(.logLevel, .int($0))] } },
+            ]),
+            "timestamp": timeFilter(.logTimestamp, nullable: false),
+            "flow_run_id": nested(hasOperator: false, ["any_": anyUUID(.logFlowRunId)]),
+            "task_run_id": nested(hasOperator: false, ["any_": anyUUID(.logTaskRunId), "is_null_": isNull(.logTaskRunId)]),
+            "text": { f in
+                guard let r = f.model(known: ["query"]), let q = r.required("query")?.string() else { return nil }
+                if q.count > 200 {
+                    r["query"].fail("string_too_long", "String should have at most 200 characters", ctx: .object([("max_length", .number("200"))]))
+                    return nil
+                }
+                let parsed = TextSearchQuery(q)
+                var parts: [Condition] = []
+                if !parsed.include.isEmpty { parts.append(.some(parsed.include.map { .containsText(.logText, $0) })) }
+                if !parsed.exclude.isEmpty { parts.append(.all(parsed.exclude.map { .not(.containsText(.logText, $0)) })) }
+                if !parsed.required.isEmpty { parts.append(.all(parsed.required.map { .containsText(.logText, $0) })) }
+                return parts
+            },
+        ])
+    }
+}
+
 /// `operator` of operator filters.
 public enum LogicalOperator: String, Sendable, CaseIterable {
     case and_, or_

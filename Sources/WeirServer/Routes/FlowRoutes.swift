@@ -19,6 +19,10 @@ struct FlowRoutes {
             guard let flow = try await store.flows.get(try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Flow not found") }
             return jsonResponse(flow)
         }
+        api.delete("flows/:id") { _, context in
+            guard try await store.flows.delete(try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Flow not found") }
+            return Response(status: .noContent)
+        }
         api.get("flows/name/:name") { _, context in
             guard let flow = try await store.flows.get(name: try context.parameters.string("name")) else { throw DetailError(status: .notFound, detail: "Flow not found") }
             return jsonResponse(flow)

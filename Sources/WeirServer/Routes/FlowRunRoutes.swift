@@ -1,5 +1,6 @@
 import Hummingbird
 import WeirModels
+import WeirOrchestration
 import WeirStore
 
 /// `/flow_runs`: create, read, set_state, and Read Flow Runs (`filter`, `count`).
@@ -44,6 +45,20 @@ struct FlowRunRoutes {
                 throw ExceptionMessageError(status: .notFound, message: "Flow run with id \(id.uuidString.lowercased()) not found")
             }
             return jsonResponse(result, status: result.wroteState ? .created : .ok)
+        }
+        api.delete("flow_runs/:id") { _, context in
+            guard try await store.flowRuns.delete(try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Flow run not found") }
+            return Response(status: .noContent)
+        }
+        api.get("flow_run_states/") { request, _ in
+            guard let text = request.uri.queryParameters["flow_run_id"], let id = JSONField.parseUUID(String(text)) else {
+                throw RequestValidationError(issues: [ValidationIssue(type: "missing", loc: [.key("query"), .key("flow_run_id")], msg: "Field required", input: .null)], body: .null)
+            }
+            return jsonResponse(try await store.states.history(kind: .flow, runId: id))
+        }
+        api.get("flow_run_states/:id") { _, context in
+            guard let state = try await store.states.get(kind: .flow, id: try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Flow run state not found") }
+            return jsonResponse(state)
         }
         api.post("flow_runs/filter") { request, _ in
             var request = request

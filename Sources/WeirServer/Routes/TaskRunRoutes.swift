@@ -1,5 +1,6 @@
 import Hummingbird
 import WeirModels
+import WeirOrchestration
 import WeirStore
 
 /// `/task_runs`: create, read, set_state.
@@ -23,6 +24,20 @@ struct TaskRunRoutes {
         api.get("task_runs/:id") { _, context in
             guard let run = try await store.taskRuns.get(try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Task not found") }
             return jsonResponse(Self.encode(run))
+        }
+        api.delete("task_runs/:id") { _, context in
+            guard try await store.taskRuns.delete(try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Task not found") }
+            return Response(status: .noContent)
+        }
+        api.get("task_run_states/") { request, _ in
+            guard let text = request.uri.queryParameters["task_run_id"], let id = JSONField.parseUUID(String(text)) else {
+                throw RequestValidationError(issues: [ValidationIssue(type: "missing", loc: [.key("query"), .key("task_run_id")], msg: "Field required", input: .null)], body: .null)
+            }
+            return jsonResponse(try await store.states.history(kind: .task, runId: id))
+        }
+        api.get("task_run_states/:id") { _, context in
+            guard let state = try await store.states.get(kind: .task, id: try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Task run state not found") }
+            return jsonResponse(state)
         }
         api.post("task_runs/:id/set_state") { request, context in
             let id = try context.parameters.uuid("id")

@@ -13,6 +13,7 @@ struct FilterCompiler {
         case .runStartOrExpected: return SQLRaw("coalesce(flow_run.start_time, flow_run.expected_start_time)")
         case .runCreatedById: return dialect.jsonText(SQLRaw("flow_run.created_by"), field: "id")
         case .runCreatedByType: return dialect.jsonText(SQLRaw("flow_run.created_by"), field: "type")
+        case .logText: return SQLRaw("(log.message || ' ' || log.name)")
         default: return SQLRaw(c.rawValue)
         }
     }
@@ -24,6 +25,7 @@ struct FilterCompiler {
         case .string(let s): return SQLBind(s)
         case .timestamp(let t): return SQLBind(t.microseconds)
         case .bool(let b): return SQLBind(b ? 1 : 0)
+        case .int(let i): return SQLBind(i)
         }
     }
 
@@ -45,6 +47,7 @@ struct FilterCompiler {
         case .isNotNull(let c): return SQLQueryString("\(column(c)) IS NOT NULL")
         case .contains(let c, let s): return dialect.ilike(column(c), pattern: "%" + s + "%")
         case .startsWith(let c, let s): return dialect.ilike(column(c), pattern: s + "%")
+        case .containsText(let c, let s): return dialect.containsText(column(c), s)
         case .lessOrEqual(let c, let v): return SQLQueryString("\(column(c)) <= \(bind(v))")
         case .greaterOrEqual(let c, let v): return SQLQueryString("\(column(c)) >= \(bind(v))")
         case .equals(let c, let v): return SQLQueryString("\(column(c)) = \(bind(v))")

@@ -106,6 +106,16 @@ enum Migrations {
             """,
             "CREATE INDEX ix_task_run_state_cache_key_created ON task_run_state_cache (cache_key, created)",
         ],
+        [
+            """
+            CREATE TABLE log (
+                id TEXT PRIMARY KEY, created INTEGER NOT NULL, updated INTEGER NOT NULL, name TEXT NOT NULL,
+                level INTEGER NOT NULL, message TEXT NOT NULL, timestamp INTEGER NOT NULL, flow_run_id TEXT, task_run_id TEXT)
+            """,
+            "CREATE INDEX ix_log_flow_run_id_timestamp ON log (flow_run_id, timestamp)",
+            "CREATE INDEX ix_log_task_run_id_timestamp ON log (task_run_id, timestamp)",
+            "CREATE INDEX ix_log_timestamp ON log (timestamp)",
+        ],
     ]
 
     /// Applies every migration newer than the database's recorded version.

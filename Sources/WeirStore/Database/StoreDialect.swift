@@ -25,6 +25,16 @@ public enum StoreDialect: Sendable {
         SQLQueryString("json_extract(\(column), \(literal: "$." + field))")
     }
 
+    /// Case-insensitive (ASCII) substring test with `%`, `_` and `/` taken literally.
+    func containsText(_ column: any SQLExpression, _ text: String) -> any SQLExpression {
+        var escaped = ""
+        for ch in text.lowercased() {
+            if ch == "%" || ch == "_" || ch == "/" { escaped.append("/") }
+            escaped.append(ch)
+        }
+        return SQLQueryString("lower(\(column)) LIKE \(bind: "%" + escaped + "%") ESCAPE '/'")
+    }
+
     /// Case-insensitive (ASCII) LIKE with `%`/`_` as wildcards and no escape character, as the
     /// reference's `ILIKE` behaves on SQLite.
     func ilike(_ column: any SQLExpression, pattern: String) -> any SQLExpression {

@@ -32,6 +32,16 @@ public struct FlowRepository: Sendable {
         try await db.raw("SELECT * FROM flow WHERE \(condition)").first().map(decode)
     }
 
+    /// Deletes a flow with its deployments and runs (and their logs); false when it does not exist.
+    public func delete(_ id: UUID) async throws -> Bool {
+        try await backend.write { db in
+            guard try await db.raw("SELECT 1 FROM flow WHERE id = \(bind: id.lowercased)").first() != nil else { return false }
+            try await db.raw("DELETE FROM log WHERE flow_run_id IN (SELECT id FROM flow_run WHERE flow_id = \(bind: id.lowercased))").run()
+            try await db.raw("DELETE FROM flow WHERE id = \(bind: id.lowercased)").run()
+            return true
+        }
+    }
+
     /// The flow with this id.
     public func get(_ id: UUID) async throws -> Flow? {
         try await backend.read { db in try await Self.find(db, "id = \(bind: id.lowercased)") }

@@ -110,6 +110,16 @@ public struct FlowRunRepository: Sendable {
         }
     }
 
+    /// Deletes a run with its states, task runs and logs; false when it does not exist.
+    public func delete(_ id: UUID) async throws -> Bool {
+        try await backend.write { db in
+            guard try await db.raw("SELECT 1 FROM flow_run WHERE id = \(bind: id.lowercased)").first() != nil else { return false }
+            try await db.raw("DELETE FROM log WHERE flow_run_id = \(bind: id.lowercased)").run()
+            try await db.raw("DELETE FROM flow_run WHERE id = \(bind: id.lowercased)").run()
+            return true
+        }
+    }
+
     /// The ORDER BY of a sort, with the run id breaking ties so pages are stable.
     static func order(_ sort: FlowRunSort) -> String {
         switch sort {

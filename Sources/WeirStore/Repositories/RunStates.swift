@@ -104,13 +104,7 @@ enum RunStates {
             WHERE c.cache_key = \(bind: key) AND (c.cache_expiration IS NULL OR c.cache_expiration > \(bind: now.microseconds))
             ORDER BY c.created DESC LIMIT 1
             """
-        guard let r = try await db.raw(sql).first(), let type = r.stateType("type") else { return nil }
-        let ctx = ValidationContext()
-        let details = (try? JSONParser.parse(r.string("state_details"))).flatMap {
-            JSONField(value: $0, loc: [], context: ctx).model(forbidExtra: false, known: []).map(StateDetails.init)
-        } ?? StateDetails()
-        return State(id: r.uuid("id"), type: type, name: r.string("name"), timestamp: r.timestamp("timestamp"), message: r.optString("message"),
-                     data: r.optString("data").flatMap { try? JSONParser.parse($0) }, stateDetails: details)
+        return try await db.raw(sql).first().flatMap(StateHistoryRepository.decode)
     }
 
     /// Inserts the state row and updates the run's bookkeeping and denormalised state.
@@ -145,5 +139,36 @@ enum RunStates {
             cols.set("empirical_policy", String(decoding: policy.jsonBytes(), as: UTF8.self))
         }
         try await db.raw(cols.update(t.run, id: run.id)).run()
+    }
+}
+
+/// Reading a run's state history.
+public struct StateHistoryRepository: Sendable {
+    let backend: SQLiteBackend
+
+    static func decode(_ r: any SQLRow) -> State? {
+        guard let type = r.stateType("type") else { return nil }
+        let ctx = ValidationContext()
+        let details = (try? JSONParser.parse(r.string("state_details"))).flatMap {
+            JSONField(value: $0, loc: [], context: ctx).model(forbidExtra: false, known: []).map(StateDetails.init)
+        } ?? StateDetails()
+        return State(id: r.uuid("id"), type: type, name: r.string("name"), timestamp: r.timestamp("timestamp"), message: r.optString("message"),
+                     data: r.optString("data").flatMap { try? JSONParser.parse($0) }, stateDetails: details)
+    }
+
+    /// The states of a run, oldest first.
+    public func history(kind: RunKind, runId: UUID) async throws -> [State] {
+        let t = RunStates.tables(kind)
+        return try await backend.read { db in
+            try await db.raw("SELECT * FROM \(ident: t.state) WHERE \(ident: t.fk) = \(bind: runId.lowercased) ORDER BY timestamp ASC, id ASC").all().compactMap(Self.decode)
+        }
+    }
+
+    /// One state by id.
+    public func get(kind: RunKind, id: UUID) async throws -> State? {
+        let t = RunStates.tables(kind)
+        return try await backend.read { db in
+            try await db.raw("SELECT * FROM \(ident: t.state) WHERE id = \(bind: id.lowercased)").first().flatMap(Self.decode)
+        }
     }
 }

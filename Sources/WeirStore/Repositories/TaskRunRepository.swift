@@ -65,6 +65,15 @@ public struct TaskRunRepository: Sendable {
         }
     }
 
+    /// Deletes a task run with its states; false when it does not exist.
+    public func delete(_ id: UUID) async throws -> Bool {
+        try await backend.write { db in
+            guard try await db.raw("SELECT 1 FROM task_run WHERE id = \(bind: id.lowercased)").first() != nil else { return false }
+            try await db.raw("DELETE FROM task_run WHERE id = \(bind: id.lowercased)").run()
+            return true
+        }
+    }
+
     /// Proposes a state (`POST /task_runs/{id}/set_state`); nil when the run does not exist.
     public func setState(_ id: UUID, _ request: SetStateRequest, now: Timestamp = .now()) async throws -> OrchestrationResult? {
         try await backend.write { db in
