@@ -16,7 +16,7 @@ public func buildRouter(store: Store, settings: Settings) -> Router<WeirContext>
     AdminRoutes().register(on: api)
     FlowRoutes(store: store, settings: settings).register(on: api)
     FlowRunRoutes(store: store, settings: settings).register(on: api)
-    TaskRunRoutes(store: store).register(on: api)
+    TaskRunRoutes(store: store, settings: settings).register(on: api)
     DeploymentRoutes(store: store).register(on: api)
     WorkPoolRoutes(store: store, settings: settings).register(on: api)
     LogRoutes(store: store, settings: settings).register(on: api)

@@ -14,6 +14,40 @@ func jsonResponse(_ value: some JSONWritable, status: HTTPResponse.Status = .ok)
     jsonResponse(value.jsonBytes(), status: status)
 }
 
+/// `{"deleted": [ids]}`, the bulk delete answer.
+func deletedResponse(_ ids: [UUID]) -> Response {
+    var w = JSONWriter(capacity: 64 + 40 * ids.count)
+    w.beginObject()
+    w.key("deleted")
+    w.beginArray()
+    for id in ids { w.uuid(id) }
+    w.endArray()
+    w.endObject()
+    return jsonResponse(w.bytes)
+}
+
+/// A `/paginate` answer: `{results, count, limit, pages, page}`.
+func pageResponse(count: Int, page: PageRequest, results: (inout JSONWriter) -> Void) -> Response {
+    var w = JSONWriter(capacity: 4096)
+    w.beginObject()
+    w.key("results"); results(&w)
+    w.key("count"); w.int(count)
+    w.key("limit"); w.int(page.limit)
+    w.key("pages"); w.int(page.pages(count: count))
+    w.key("page"); w.int(page.page)
+    w.endObject()
+    return jsonResponse(w.bytes)
+}
+
+/// Runs a history query reader, answering the reference's 422 for a too-small interval.
+func historyQuery(_ body: RequestBody, forTaskRuns: Bool) throws -> HistoryQuery {
+    do {
+        return try body.query { try HistoryQuery.read($0, forTaskRuns: forTaskRuns) }
+    } catch is HistoryQuery.IntervalTooSmall {
+        throw DetailError(status: .unprocessableContent, detail: "History interval must not be less than 1 second.")
+    }
+}
+
 /// `{"detail": message}`, the reference's `HTTPException` body.
 func detailResponse(_ message: String, status: HTTPResponse.Status) -> Response {
     var w = JSONWriter(capacity: 64)

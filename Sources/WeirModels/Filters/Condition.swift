@@ -56,6 +56,8 @@ public enum Relation: String, Sendable {
     case taskSubflowRuns
     /// Task runs that are the parent task run of the run (`parent_task_run_id`), for `parent_flow_run_id`.
     case runParentTaskRun
+    /// The flow run of a task run.
+    case taskFlowRun
 }
 
 /// A dialect-neutral boolean filter tree compiled from the reference's filter grammar.

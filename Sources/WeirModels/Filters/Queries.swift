@@ -112,6 +112,9 @@ public struct ReadFlowRunsQuery: Sendable, Equatable {
 public struct CountFlowRunsQuery: Sendable, Equatable {
     public var filter: FlowRunFilterSet
 
+    /// A count over a filter.
+    public init(filter: FlowRunFilterSet) { self.filter = filter }
+
     /// Validates a body; `sort`/`limit`/`offset` are unknown here and ignored.
     public static func read(_ body: JSONValue?) throws -> CountFlowRunsQuery {
         let context = ValidationContext()
@@ -130,11 +133,13 @@ public struct ReadFlowsQuery: Sendable, Equatable {
     public var runs: Condition?
     public var sort: FlowSort
     public var paging: Paging
+    /// The requested page, for `/flows/paginate`.
+    public var page: PageRequest?
 
     /// Validates a body.
-    public static func read(_ body: JSONValue?, defaultLimit: Int, counting: Bool) throws -> ReadFlowsQuery {
+    public static func read(_ body: JSONValue?, defaultLimit: Int, counting: Bool, paginate: Bool = false) throws -> ReadFlowsQuery {
         let context = ValidationContext()
-        let r = BodyReader.topLevel(body, context: context, fields: (counting ? [] : ["sort", "limit", "offset"]) + ["flows", "flow_runs", "task_runs", "deployments", "work_pools"])
+        let r = BodyReader.topLevel(body, context: context, fields: (counting ? [] : ["sort", "limit", paginate ? "page" : "offset"]) + ["flows", "flow_runs", "task_runs", "deployments", "work_pools"])
         var flows: Condition = .always
         if !r["flows"].isAbsentOrNull, let p = Filters.flow(r["flows"]) { flows = p }
         var runParts: [Condition] = []
@@ -152,14 +157,22 @@ public struct ReadFlowsQuery: Sendable, Equatable {
         add("work_pool_queues", Filters.workQueue) { .exists(.runQueue, $0) }
         var sort = FlowSort.NAME_ASC
         var paging = Paging(limit: defaultLimit, offset: 0)
+        var page: PageRequest?
         var limitProblem: InvalidLimit?
         if !counting {
             if !r["sort"].isAbsentOrNull, let s = r["sort"].enumeration(FlowSort.self) { sort = s }
-            (paging, limitProblem) = Paging.read(r, defaultLimit: defaultLimit)
+            if paginate {
+                let (p, problem) = PageRequest.read(r, defaultLimit: defaultLimit)
+                page = p
+                paging = Paging(limit: p.limit, offset: p.offset)
+                limitProblem = problem
+            } else {
+                (paging, limitProblem) = Paging.read(r, defaultLimit: defaultLimit)
+            }
         }
         try context.check()
         if let limitProblem { throw limitProblem }
-        return ReadFlowsQuery(flows: flows, runs: anyRunSide ? .all(runParts) : nil, sort: sort, paging: paging)
+        return ReadFlowsQuery(flows: flows, runs: anyRunSide ? .all(runParts) : nil, sort: sort, paging: paging, page: page)
     }
 }
 

@@ -37,6 +37,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         return String(decoding: b, as: UTF8.self)
     }
 
+    /// Python's `str(datetime)` of this UTC time: `2026-11-29 08:00:01.500000+00:00`.
+    public var pythonString: String {
+        var s = description
+        s.removeLast()
+        return s.replacingOccurrences(of: "T", with: " ") + "+00:00"
+    }
+
     /// Appends `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`.
     public func appendISO8601(to out: inout [UInt8]) {
         var micros = microseconds % 1_000_000

@@ -111,6 +111,31 @@ public struct TaskRun: Sendable, Equatable {
     }
 }
 
+extension TaskRun {
+    /// Writes the smaller `TaskRunResponse` that `/task_runs/paginate` returns.
+    public func writeSummary(to w: inout JSONWriter, now: Timestamp) {
+        w.beginObject()
+        w.key("id"); w.uuid(id)
+        w.key("created"); w.date(created)
+        w.key("updated"); w.date(updated)
+        w.key("name"); w.string(name)
+        w.key("flow_run_id"); w.uuid(flowRunId)
+        w.key("task_key"); w.string(taskKey)
+        w.key("state_id"); w.uuid(stateId)
+        w.key("state"); w.raw(state)
+        w.key("task_version"); w.string(taskVersion)
+        w.key("task_inputs"); taskInputs.write(to: &w)
+        w.key("empirical_policy"); empiricalPolicy.write(to: &w)
+        w.key("tags"); w.strings(tags)
+        w.key("start_time"); w.date(startTime)
+        w.key("end_time"); w.date(endTime)
+        w.key("total_run_time"); w.double(totalRunTime)
+        w.key("estimated_run_time"); w.double(RunTiming.estimatedRunTime(stateType: stateType, stateTimestamp: stateTimestamp, totalRunTime: totalRunTime, now: now))
+        w.key("estimated_start_time_delta"); w.double(RunTiming.estimatedStartTimeDelta(startTime: startTime, expectedStartTime: expectedStartTime, stateType: stateType, now: now))
+        w.endObject()
+    }
+}
+
 /// `POST /task_runs/` body (`TaskRunCreate`).
 public struct TaskRunCreate: Sendable {
     public var id: UUID?

@@ -19,6 +19,25 @@ struct FlowRoutes {
             guard let flow = try await store.flows.get(try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Flow not found") }
             return jsonResponse(flow)
         }
+        api.patch("flows/:id") { request, context in
+            let id = try context.parameters.uuid("id")
+            var request = request
+            let patch = try await RequestBody.read(&request).model(Patch.flow)
+            guard try await store.flows.update(id, patch) else { throw DetailError(status: .notFound, detail: "Flow not found") }
+            return Response(status: .noContent)
+        }
+        api.post("flows/paginate") { request, _ in
+            var request = request
+            let query = try await RequestBody.read(&request).query { try ReadFlowsQuery.read($0, defaultLimit: settings.defaultLimit, counting: false, paginate: true) }
+            let flows = try await store.flows.filter(query)
+            let count = try await store.flows.count(query)
+            return pageResponse(count: count, page: query.page ?? PageRequest(limit: query.paging.limit, page: 1)) { w in flows.write(to: &w) }
+        }
+        api.post("flows/bulk_delete") { request, _ in
+            var request = request
+            let query = try await RequestBody.read(&request).query { try BulkQuery.read($0, filterKey: "flows", withState: false) }
+            return deletedResponse(try await store.flows.bulkDelete(query))
+        }
         api.delete("flows/:id") { _, context in
             guard try await store.flows.delete(try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Flow not found") }
             return Response(status: .noContent)

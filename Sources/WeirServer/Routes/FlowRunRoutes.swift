@@ -60,6 +60,97 @@ struct FlowRunRoutes {
             guard let state = try await store.states.get(kind: .flow, id: try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Flow run state not found") }
             return jsonResponse(state)
         }
+        api.patch("flow_runs/:id") { request, context in
+            let id = try context.parameters.uuid("id")
+            var request = request
+            let patch = try await RequestBody.read(&request).model(Patch.flowRun)
+            guard try await store.flowRuns.update(id, patch) else { throw DetailError(status: .notFound, detail: "Flow run not found") }
+            return Response(status: .noContent)
+        }
+        api.patch("flow_runs/:id/labels") { request, context in
+            let id = try context.parameters.uuid("id")
+            var request = request
+            let labels = try await RequestBody.read(&request).model { $0.labels() }
+            guard try await store.flowRuns.updateLabels(id, labels) else {
+                throw ExceptionMessageError(status: .notFound, message: "Flow run with id \(id.uuidString.lowercased()) not found")
+            }
+            return Response(status: .noContent)
+        }
+        api.post("flow_runs/bulk_delete") { request, _ in
+            var request = request
+            let query = try await RequestBody.read(&request).query { try BulkQuery.read($0, filterKey: "flow_runs", withState: false) }
+            return deletedResponse(try await store.flowRuns.bulkDelete(query))
+        }
+        api.post("flow_runs/bulk_set_state") { request, _ in
+            var request = request
+            let query = try await RequestBody.read(&request).query { try BulkQuery.read($0, filterKey: "flow_runs", withState: true) }
+            let results = try await store.flowRuns.bulkSetState(query)
+            var w = JSONWriter(capacity: 2048 * max(1, results.count))
+            w.beginObject()
+            w.key("results")
+            w.beginArray()
+            for (id, result) in results {
+                w.beginObject()
+                w.key("flow_run_id"); w.uuid(id)
+                w.key("status"); w.string(result.status.rawValue)
+                w.key("state"); if let state = result.state { state.write(to: &w) } else { w.null() }
+                w.key("details"); result.writeDetails(to: &w)
+                w.endObject()
+            }
+            w.endArray()
+            w.endObject()
+            return jsonResponse(w.bytes)
+        }
+        api.post("flow_runs/paginate") { request, _ in
+            var request = request
+            let query = try await RequestBody.read(&request).query { try PaginateFlowRunsQuery.read($0, defaultLimit: settings.defaultLimit) }
+            let (runs, count) = try await store.flowRuns.paginate(query)
+            let now = Timestamp.now()
+            return pageResponse(count: count, page: query.page) { w in
+                w.beginArray()
+                for run in runs { run.write(to: &w, now: now) }
+                w.endArray()
+            }
+        }
+        api.post("flow_runs/history") { request, _ in
+            var request = request
+            let query = try historyQuery(try await RequestBody.read(&request), forTaskRuns: false)
+            return jsonResponse(try await store.flowRuns.history(query))
+        }
+        api.post("flow_runs/lateness") { request, _ in
+            var request = request
+            let query = try await RequestBody.read(&request).query(CountFlowRunsQuery.read)
+            let lateness = try await store.flowRuns.lateness(query)
+            return jsonResponse(Array((lateness.map { JSONWriter.pythonFloat($0) } ?? "null").utf8))
+        }
+        api.get("flow_runs/:id/graph-v2") { request, context in
+            let id = try context.parameters.uuid("id")
+            var since: Timestamp?
+            if let text = request.uri.queryParameters["since"] {
+                let ctx = ValidationContext()
+                let field = JSONField(value: .string(String(text)), loc: [.key("query"), .key("since")], context: ctx)
+                since = field.timestamp()
+                if !ctx.issues.isEmpty { throw RequestValidationError(issues: ctx.issues, body: .null) }
+            }
+            guard let graph = try await store.flowRuns.graph(id, since: since) else {
+                throw ExceptionMessageError(status: .notFound, message: "Flow run \(id.uuidString.lowercased()) not found")
+            }
+            return jsonResponse(graph)
+        }
+        api.post("flow_runs/:id/resume") { request, context in
+            let id = try context.parameters.uuid("id")
+            var request = request
+            let body = try await RequestBody.read(&request)
+            _ = try body.query { json -> Bool in
+                let ctx = ValidationContext()
+                let r = BodyReader.topLevel(json, context: ctx, fields: ["run_input"])
+                _ = r["run_input"].object()
+                try ctx.check()
+                return true
+            }
+            guard let result = try await store.flowRuns.resume(id) else { throw DetailError(status: .notFound, detail: "Flow run not found") }
+            return jsonResponse(result, status: result.wroteState ? .created : .ok)
+        }
         api.post("flow_runs/filter") { request, _ in
             var request = request
             let body = try await RequestBody.read(&request)

@@ -6,6 +6,7 @@ import WeirStore
 /// `/task_runs`: create, read, set_state.
 struct TaskRunRoutes {
     let store: Store
+    let settings: Settings
 
     static func encode(_ run: TaskRun) -> [UInt8] {
         var w = JSONWriter(capacity: 2048)
@@ -25,6 +26,46 @@ struct TaskRunRoutes {
             guard let run = try await store.taskRuns.get(try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Task not found") }
             return jsonResponse(Self.encode(run))
         }
+        api.patch("task_runs/:id") { request, context in
+            let id = try context.parameters.uuid("id")
+            var request = request
+            let patch = try await RequestBody.read(&request).model(Patch.taskRun)
+            guard try await store.taskRuns.update(id, patch) else { throw DetailError(status: .notFound, detail: "Task run not found") }
+            return Response(status: .noContent)
+        }
+        api.post("task_runs/filter") { request, _ in
+            var request = request
+            let query = try await RequestBody.read(&request).query { try ReadTaskRunsQuery.read($0, defaultLimit: settings.defaultLimit, paginate: false) }
+            let runs = try await store.taskRuns.filter(query)
+            let now = Timestamp.now()
+            var w = JSONWriter(capacity: 2048 * max(1, runs.count))
+            w.beginArray()
+            for run in runs { run.write(to: &w, now: now) }
+            w.endArray()
+            return jsonResponse(w.bytes)
+        }
+        api.post("task_runs/count") { request, _ in
+            var request = request
+            let query = try await RequestBody.read(&request).query(CountTaskRunsQuery.read)
+            return jsonResponse(Array(String(try await store.taskRuns.count(query.filter)).utf8))
+        }
+        api.post("task_runs/paginate") { request, _ in
+            var request = request
+            let query = try await RequestBody.read(&request).query { try ReadTaskRunsQuery.read($0, defaultLimit: settings.defaultLimit, paginate: true) }
+            let runs = try await store.taskRuns.filter(query)
+            let count = try await store.taskRuns.count(query.filter)
+            let now = Timestamp.now()
+            return pageResponse(count: count, page: query.page ?? PageRequest(limit: query.paging.limit, page: 1)) { w in
+                w.beginArray()
+                for run in runs { run.writeSummary(to: &w, now: now) }
+                w.endArray()
+            }
+        }
+        api.post("task_runs/history") { request, _ in
+            var request = request
+            let query = try historyQuery(try await RequestBody.read(&request), forTaskRuns: true)
+            return jsonResponse(try await store.taskRuns.history(query))
+        }
         api.delete("task_runs/:id") { _, context in
             guard try await store.taskRuns.delete(try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Task not found") }
             return Response(status: .noContent)
@@ -36,7 +77,7 @@ struct TaskRunRoutes {
             return jsonResponse(try await store.states.history(kind: .task, runId: id))
         }
         api.get("task_run_states/:id") { _, context in
-            guard let state = try await store.states.get(kind: .task, id: try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Task run state not found") }
+            guard let state = try await store.states.get(kind: .task, id: try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Flow run state not found") }
             return jsonResponse(state)
         }
         api.post("task_runs/:id/set_state") { request, context in

@@ -81,6 +81,7 @@ struct FilterCompiler {
         case .deploymentFlow: return ("deployment.flow_id", "SELECT flow.id FROM flow WHERE 1 = 1")
         case .taskSubflowRuns: return ("task_run.id", "SELECT subflow_run.parent_task_run_id FROM flow_run AS subflow_run WHERE subflow_run.parent_task_run_id IS NOT NULL")
         case .runParentTaskRun: return ("flow_run.parent_task_run_id", "SELECT task_run.id FROM task_run WHERE 1 = 1")
+        case .taskFlowRun: return ("task_run.flow_run_id", "SELECT flow_run.id FROM flow_run WHERE 1 = 1")
         }
     }
 }

@@ -32,11 +32,10 @@ public struct FlowRepository: Sendable {
         try await db.raw("SELECT * FROM flow WHERE \(condition)").first().map(decode)
     }
 
-    /// Deletes a flow with its deployments and runs (and their logs); false when it does not exist.
+    /// Deletes a flow with its deployments and runs (their logs stay, as in the reference); false when it does not exist.
     public func delete(_ id: UUID) async throws -> Bool {
         try await backend.write { db in
             guard try await db.raw("SELECT 1 FROM flow WHERE id = \(bind: id.lowercased)").first() != nil else { return false }
-            try await db.raw("DELETE FROM log WHERE flow_run_id IN (SELECT id FROM flow_run WHERE flow_id = \(bind: id.lowercased))").run()
             try await db.raw("DELETE FROM flow WHERE id = \(bind: id.lowercased)").run()
             return true
         }
