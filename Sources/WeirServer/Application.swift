@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import HummingbirdWebSocket
 import WeirStore
 
 /// The request context every route gets.
@@ -9,6 +10,18 @@ public typealias WeirContext = BasicRequestContext
 
 /// Builds the router: every resource's routes under `/api`, with error mapping (and auth when configured).
 public func buildRouter(store: Store, settings: Settings) -> Router<WeirContext> {
+    buildRouter(store: store, settings: settings, hub: EventHub())
+}
+
+/// The websocket router: the event streams.
+func buildWebSocketRouter(store: Store, settings: Settings, hub: EventHub) -> Router<BasicWebSocketRequestContext> {
+    let router = Router(context: BasicWebSocketRequestContext.self)
+    EventRoutes(store: store, hub: hub, settings: settings).register(on: router)
+    return router
+}
+
+/// Builds the HTTP router with a given event hub.
+func buildRouter(store: Store, settings: Settings, hub: EventHub) -> Router<WeirContext> {
     let router = Router(context: WeirContext.self)
     router.add(middleware: ErrorMiddleware())
     if let auth = settings.authString { router.add(middleware: AuthMiddleware(authString: auth)) }
@@ -35,9 +48,11 @@ struct StoreService: Service {
 /// Opens the database and builds the application that `weir serve` runs.
 public func buildApplication(settings: Settings, logger: Logger = Logger(label: "weir")) async throws -> some ApplicationProtocol {
     let store = try await Store.openSQLite(path: settings.databasePath, logger: logger)
-    let router = buildRouter(store: store, settings: settings)
+    let hub = EventHub()
+    let router = buildRouter(store: store, settings: settings, hub: hub)
     return Application(
         router: router,
+        server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(store: store, settings: settings, hub: hub)),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "weir"),
         services: [StoreService(store: store)],
         logger: logger

@@ -13,6 +13,7 @@ public struct Store: Sendable {
     public var workPools: WorkPoolRepository { WorkPoolRepository(backend: backend) }
     public var logs: LogRepository { LogRepository(backend: backend) }
     public var states: StateHistoryRepository { StateHistoryRepository(backend: backend) }
+    public var events: EventRepository { EventRepository(backend: backend) }
 
     /// Opens the SQLite database at `path`, migrating it.
     public static func openSQLite(path: String, logger: Logger = Logger(label: "weir.store")) async throws -> Store {

@@ -116,6 +116,16 @@ enum Migrations {
             "CREATE INDEX ix_log_task_run_id_timestamp ON log (task_run_id, timestamp)",
             "CREATE INDEX ix_log_timestamp ON log (timestamp)",
         ],
+        [
+            """
+            CREATE TABLE event (
+                id TEXT PRIMARY KEY, occurred INTEGER NOT NULL, event TEXT NOT NULL, resource_id TEXT NOT NULL,
+                resource TEXT NOT NULL, related TEXT NOT NULL, payload TEXT NOT NULL, follows TEXT, received INTEGER NOT NULL)
+            """,
+            "CREATE INDEX ix_event_occurred ON event (occurred, id)",
+            "CREATE INDEX ix_event_event_occurred ON event (event, occurred)",
+            "CREATE INDEX ix_event_resource_id_occurred ON event (resource_id, occurred)",
+        ],
     ]
 
     /// Applies every migration newer than the database's recorded version.

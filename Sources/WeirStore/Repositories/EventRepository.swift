@@ -1,0 +1,121 @@
+import Foundation
+import SQLKit
+import WeirModels
+
+/// Events: stored as they arrive (a repeated id is ignored), and task runs recorded from them.
+public struct EventRepository: Sendable {
+    let backend: SQLiteBackend
+
+    static func decode(_ r: any SQLRow) -> Event {
+        let related: [JSONValue]
+        if case .array(let items)? = try? JSONParser.parse(r.string("related")) { related = items } else { related = [] }
+        return Event(occurred: r.timestamp("occurred"), event: r.string("event"), resource: (try? JSONParser.parse(r.string("resource"))) ?? .emptyObject,
+                     related: related, payload: (try? JSONParser.parse(r.string("payload"))) ?? .emptyObject, id: r.uuid("id"),
+                     follows: r.optUUID("follows"), received: r.timestamp("received"))
+    }
+
+    /// Inserts events inside an open transaction.
+    static func insert(_ db: any SQLDatabase, _ events: [Event]) async throws {
+        for e in events {
+            var cols = Columns()
+            cols.set("id", e.id.lowercased)
+            cols.set("occurred", e.occurred.microseconds)
+            cols.set("event", e.event)
+            cols.set("resource_id", e.resourceId)
+            cols.set("resource", e.resource.jsonText)
+            cols.set("related", JSONValue.array(e.related).jsonText)
+            cols.set("payload", e.payload.jsonText)
+            cols.set("follows", e.follows.stored)
+            cols.set("received", e.received.microseconds)
+            try await db.raw(cols.insert(into: "event", suffix: " ON CONFLICT (id) DO NOTHING")).run()
+        }
+    }
+
+    /// Stores client events and records the task runs they describe, in one transaction.
+    public func ingest(_ events: [Event], now: Timestamp = .now()) async throws {
+        try await backend.write { db in
+            try await Self.insert(db, events)
+            for event in events {
+                guard let record = TaskRunEventRecord.from(event) else { continue }
+                try await TaskRunRecorder.record(db, record, now: now)
+            }
+        }
+    }
+}
+
+/// Writes task runs and their states from events as the reference's task run recorder does: the
+/// run is inserted or updated by id (or flow run, task key and dynamic key), but only a newer
+/// state overwrites it, so events may arrive in any order; each state is recorded once.
+enum TaskRunRecorder {
+    /// The `payload.task_run` keys that are columns, and how each is stored.
+    static let columns: [(String, Kind)] = [
+        ("name", .text), ("task_key", .text), ("dynamic_key", .text), ("cache_key", .text), ("cache_expiration", .time),
+        ("task_version", .text), ("empirical_policy", .json), ("tags", .json), ("labels", .json), ("task_inputs", .json),
+        ("run_count", .integer), ("flow_run_run_count", .integer), ("expected_start_time", .time),
+        ("next_scheduled_start_time", .time), ("start_time", .time), ("end_time", .time), ("total_run_time", .real),
+    ]
+
+    enum Kind { case text, json, integer, real, time }
+
+    static func value(_ v: JSONValue, _ kind: Kind) -> (any Encodable & Sendable)? {
+        switch (kind, v) {
+        case (_, .null): return nil
+        case (.text, .string(let s)): return s
+        case (.json, _): return v.jsonText
+        case (.integer, .number(let n)): return Int(n) ?? Double(n).map { Int($0) }
+        case (.real, .number(let n)): return Double(n)
+        case (.time, .string(let s)): return Timestamp(iso8601: s)?.microseconds
+        default: return nil
+        }
+    }
+
+    static func record(_ db: any SQLDatabase, _ record: TaskRunEventRecord, now: Timestamp) async throws {
+        var existing = try await db.raw("SELECT id, state_timestamp FROM task_run WHERE id = \(bind: record.taskRunId.lowercased)").first()
+        if existing == nil, let flowRunId = record.flowRunId,
+           case .string(let key)? = JSONValue.object(record.fields)["task_key"], case .string(let dyn)? = JSONValue.object(record.fields)["dynamic_key"] {
+            existing = try await db.raw("SELECT id, state_timestamp FROM task_run WHERE flow_run_id = \(bind: flowRunId.lowercased) AND task_key = \(bind: key) AND dynamic_key = \(bind: dyn)").first()
+        }
+        if let flowRunId = record.flowRunId, try await db.raw("SELECT 1 FROM flow_run WHERE id = \(bind: flowRunId.lowercased)").first() == nil {
+            return  // the flow run is unknown or deleted: the reference discards the event
+        }
+        let id = existing?.uuid("id") ?? record.taskRunId
+        var state = record.state
+        state.stateDetails.taskRunId = id
+        var cols = Columns()
+        let fields = JSONValue.object(record.fields)
+        for (key, kind) in columns {
+            if let v = fields[key] { cols.set(key, value(v, kind)) }
+        }
+        cols.set("state_id", state.id.lowercased)
+        cols.set("state_type", state.type.rawValue)
+        cols.set("state_name", state.name)
+        cols.set("state_timestamp", state.timestamp.microseconds)
+        cols.set("state", String(decoding: state.jsonBytes(), as: UTF8.self))
+        cols.set("updated", now.microseconds)
+        if let existing {
+            if let current = existing.optTimestamp("state_timestamp"), current >= state.timestamp {
+                // An older event: only its state row is recorded below.
+            } else {
+                try await db.raw(cols.update("task_run", id: id)).run()
+            }
+        } else {
+            cols.set("id", id.lowercased)
+            cols.set("created", now.microseconds)
+            cols.set("flow_run_id", record.flowRunId.stored)
+            if fields["name"] == nil { cols.set("name", "") }
+            if fields["task_key"] == nil { cols.set("task_key", "") }
+            if fields["dynamic_key"] == nil { cols.set("dynamic_key", "") }
+            try await db.raw(cols.insert(into: "task_run")).run()
+        }
+        var row = Columns()
+        row.set("id", state.id.lowercased)
+        row.set("task_run_id", id.lowercased)
+        row.set("type", state.type.rawValue)
+        row.set("name", state.name)
+        row.set("timestamp", state.timestamp.microseconds)
+        row.set("message", state.message)
+        row.set("data", state.data?.jsonText)
+        row.set("state_details", String(decoding: state.stateDetails.jsonBytes(), as: UTF8.self))
+        try await db.raw(row.insert(into: "task_run_state", suffix: " ON CONFLICT (id) DO NOTHING")).run()
+    }
+}
