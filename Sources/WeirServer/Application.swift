@@ -30,7 +30,7 @@ func buildRouter(store: Store, settings: Settings, hub: EventHub) -> Router<Weir
     FlowRoutes(store: store, settings: settings).register(on: api)
     FlowRunRoutes(store: store, settings: settings).register(on: api)
     TaskRunRoutes(store: store, settings: settings).register(on: api)
-    DeploymentRoutes(store: store).register(on: api)
+    DeploymentRoutes(store: store, settings: settings).register(on: api)
     WorkPoolRoutes(store: store, settings: settings).register(on: api)
     LogRoutes(store: store, settings: settings).register(on: api)
     return router

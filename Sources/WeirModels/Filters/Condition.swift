@@ -58,6 +58,12 @@ public enum Relation: String, Sendable {
     case runParentTaskRun
     /// The flow run of a task run.
     case taskFlowRun
+    /// Flow runs of a deployment.
+    case deploymentRuns
+    /// A deployment's work queue (through `work_queue_id`).
+    case deploymentQueue
+    /// A deployment's work queue joined with its pool.
+    case deploymentQueueAndPool
 }
 
 /// A dialect-neutral boolean filter tree compiled from the reference's filter grammar.

@@ -242,3 +242,54 @@ public struct Patch: Sendable, Equatable {
         return Patch(values: v)
     }
 }
+
+/// Deployment sorts (`DeploymentSort`).
+public enum DeploymentSort: String, Sendable, CaseIterable {
+    case CREATED_DESC, UPDATED_DESC, NAME_ASC, NAME_DESC
+}
+
+/// The body of `POST /deployments/filter`.
+public struct ReadDeploymentsQuery: Sendable, Equatable {
+    public var condition: Condition
+    public var sort: DeploymentSort
+    public var paging: Paging
+
+    /// Validates a body: the six filters relative to deployments, a sort and paging.
+    public static func read(_ body: JSONValue?, defaultLimit: Int) throws -> ReadDeploymentsQuery {
+        let context = ValidationContext()
+        let r = BodyReader.topLevel(body, context: context, fields: ["limit", "offset", "flows", "flow_runs", "task_runs", "deployments", "work_pools", "work_pool_queues", "sort"])
+        var parts: [Condition] = []
+        if !r["deployments"].isAbsentOrNull, let c = Filters.deployment(r["deployments"]) { parts.append(c) }
+        if !r["flows"].isAbsentOrNull, let c = Filters.flow(r["flows"]) { parts.append(.exists(.deploymentFlow, c)) }
+        var runParts: [Condition] = []
+        var runSide = false
+        if !r["flow_runs"].isAbsentOrNull { runSide = true; if let c = Filters.flowRun(r["flow_runs"]) { runParts.append(c) } }
+        if !r["task_runs"].isAbsentOrNull { runSide = true; if let c = Filters.taskRun(r["task_runs"]) { runParts.append(.exists(.runTaskRuns, c)) } }
+        if runSide { parts.append(.exists(.deploymentRuns, .all(runParts))) }
+        if !r["work_pools"].isAbsentOrNull, let c = Filters.workPool(r["work_pools"]) { parts.append(.exists(.deploymentQueueAndPool, c)) }
+        if !r["work_pool_queues"].isAbsentOrNull, let c = Filters.workQueue(r["work_pool_queues"]) { parts.append(.exists(.deploymentQueue, c)) }
+        let sort = r["sort"].isAbsentOrNull ? .NAME_ASC : (r["sort"].enumeration(DeploymentSort.self) ?? .NAME_ASC)
+        let (paging, problem) = Paging.read(r, defaultLimit: defaultLimit)
+        try context.check()
+        if let problem { throw problem }
+        return ReadDeploymentsQuery(condition: .all(parts), sort: sort, paging: paging)
+    }
+}
+
+/// The body of `POST /work_pools/filter` and `POST /work_queues/filter`: one filter and paging.
+public struct SimpleFilterQuery: Sendable, Equatable {
+    public var condition: Condition
+    public var paging: Paging
+
+    /// Validates a body whose filter is under `key`.
+    public static func read(_ body: JSONValue?, key: String, defaultLimit: Int, parse: (JSONField) -> Condition?) throws -> SimpleFilterQuery {
+        let context = ValidationContext()
+        let r = BodyReader.topLevel(body, context: context, fields: [key, "limit", "offset"])
+        var condition: Condition = .always
+        if !r[key].isAbsentOrNull, let c = parse(r[key]) { condition = c }
+        let (paging, problem) = Paging.read(r, defaultLimit: defaultLimit)
+        try context.check()
+        if let problem { throw problem }
+        return SimpleFilterQuery(condition: condition, paging: paging)
+    }
+}

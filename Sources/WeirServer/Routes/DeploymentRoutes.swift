@@ -5,6 +5,7 @@ import WeirStore
 /// `/deployments`: upsert, read, and create a flow run from a deployment.
 struct DeploymentRoutes {
     let store: Store
+    let settings: Settings
 
     func register(on api: RouterGroup<WeirContext>) {
         api.post("deployments/") { request, _ in
@@ -14,6 +15,17 @@ struct DeploymentRoutes {
             let creator = try automationCreator(request)
             let (deployment, created) = try await store.deployments.upsert(create, createdBy: creator, updatedBy: creator)
             return jsonResponse(deployment, status: created ? .created : .ok)
+        }
+        api.post("deployments/filter") { request, _ in
+            var request = request
+            let query = try await RequestBody.read(&request).query { try ReadDeploymentsQuery.read($0, defaultLimit: settings.defaultLimit) }
+            return jsonResponse(try await store.deployments.filter(query))
+        }
+        api.get("deployments/name/:flow/:deployment") { _, context in
+            guard let d = try await store.deployments.get(flowName: try context.parameters.string("flow"), name: try context.parameters.string("deployment")) else {
+                throw DetailError(status: .notFound, detail: "Deployment not found")
+            }
+            return jsonResponse(d)
         }
         api.get("deployments/:id") { _, context in
             guard let d = try await store.deployments.get(try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Deployment not found") }

@@ -30,6 +30,28 @@ public struct DeploymentRepository: Sendable {
         try await db.raw("\(unsafeRaw: select) WHERE deployment.id = \(bind: id.lowercased)").first().map(decode)
     }
 
+    var compiler: FilterCompiler { FilterCompiler(dialect: backend.dialect) }
+
+    /// Deployments matching a `POST /deployments/filter` body.
+    public func filter(_ q: ReadDeploymentsQuery) async throws -> [Deployment] {
+        let order: String
+        switch q.sort {
+        case .CREATED_DESC: order = "deployment.created DESC, deployment.id DESC"
+        case .UPDATED_DESC: order = "deployment.updated DESC, deployment.id DESC"
+        case .NAME_ASC: order = "deployment.name ASC, deployment.id ASC"
+        case .NAME_DESC: order = "deployment.name DESC, deployment.id DESC"
+        }
+        let sql: SQLQueryString = "\(unsafeRaw: Self.select) WHERE \(compiler.compile(q.condition)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        return try await backend.read { db in try await db.raw(sql).all().map(Self.decode) }
+    }
+
+    /// The deployment of a flow, by names.
+    public func get(flowName: String, name: String) async throws -> Deployment? {
+        try await backend.read { db in
+            try await db.raw("\(unsafeRaw: Self.select) JOIN flow ON flow.id = deployment.flow_id WHERE flow.name = \(bind: flowName) AND deployment.name = \(bind: name)").first().map(Self.decode)
+        }
+    }
+
     /// The deployment with this id.
     public func get(_ id: UUID) async throws -> Deployment? {
         try await backend.read { db in try await Self.find(db, id) }

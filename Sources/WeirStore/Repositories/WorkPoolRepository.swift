@@ -128,6 +128,25 @@ public struct WorkPoolRepository: Sendable {
         }
     }
 
+    /// Pools matching a `WorkPoolFilter`, by name.
+    public func filter(_ q: SimpleFilterQuery) async throws -> [WorkPool] {
+        let sql: SQLQueryString = "SELECT * FROM work_pool WHERE \(compiler.compile(q.condition)) ORDER BY work_pool.name LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        return try await backend.read { db in try await db.raw(sql).all().map(Self.decodePool) }
+    }
+
+    /// Queues of every pool matching a `WorkQueueFilter`, by name.
+    public func filterAllQueues(_ q: SimpleFilterQuery) async throws -> [WorkQueue] {
+        let sql: SQLQueryString = "\(unsafeRaw: Self.selectQueue) WHERE \(compiler.compile(q.condition)) ORDER BY work_queue.name, work_queue.id LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        return try await backend.read { db in try await db.raw(sql).all().map(Self.decodeQueue) }
+    }
+
+    /// A queue by id.
+    public func getQueue(id: UUID) async throws -> WorkQueue? {
+        try await backend.read { db in
+            try await db.raw("\(unsafeRaw: Self.selectQueue) WHERE work_queue.id = \(bind: id.lowercased)").first().map(Self.decodeQueue)
+        }
+    }
+
     /// The queue id a run created with `work_pool_name` (and maybe `work_queue_name`) goes to.
     static func resolveQueue(_ db: any SQLDatabase, pool: String, queue: String?) async throws -> UUID {
         if let queue {
