@@ -33,6 +33,7 @@ func buildRouter(store: Store, settings: Settings, hub: EventHub) -> Router<Weir
     DeploymentRoutes(store: store, settings: settings).register(on: api)
     WorkPoolRoutes(store: store, settings: settings).register(on: api)
     LogRoutes(store: store, settings: settings).register(on: api)
+    ConcurrencyRoutes().register(on: api)
     return router
 }
 
