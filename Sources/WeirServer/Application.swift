@@ -34,6 +34,7 @@ func buildRouter(store: Store, settings: Settings, hub: EventHub) -> Router<Weir
     WorkPoolRoutes(store: store, settings: settings).register(on: api)
     LogRoutes(store: store, settings: settings).register(on: api)
     ConcurrencyRoutes().register(on: api)
+    EventRoutes(store: store, hub: hub, settings: settings).register(on: api)
     return router
 }
 
@@ -50,6 +51,7 @@ struct StoreService: Service {
 public func buildApplication(settings: Settings, logger: Logger = Logger(label: "weir")) async throws -> some ApplicationProtocol {
     let store = try await Store.openSQLite(path: settings.databasePath, logger: logger)
     let hub = EventHub()
+    store.backend.setEventSink { events in await hub.publish(events) }
     let router = buildRouter(store: store, settings: settings, hub: hub)
     return Application(
         router: router,

@@ -109,7 +109,8 @@ public struct TaskRunEventRecord: Sendable, Equatable {
 
     /// The record for an event, or nil when it is not a task run state event the recorder handles.
     public static func from(_ event: Event) -> TaskRunEventRecord? {
-        guard event.event.hasPrefix("prefect.task-run."), let taskRunId = Event.objectId(event.resourceId, kind: "prefect.task-run"),
+        guard event.event.hasPrefix("prefect.task-run"), event.resource["prefect.orchestration"] == .string("client"),
+              let taskRunId = Event.objectId(event.resourceId, kind: "prefect.task-run"),
               case .object(let taskRun)? = event.payload["task_run"], let validated = event.payload["validated_state"] else { return nil }
         var flowRunId: UUID?
         if case .string(let rid)? = event.related(role: "flow-run")?["prefect.resource.id"] { flowRunId = Event.objectId(rid, kind: "prefect.flow-run") }

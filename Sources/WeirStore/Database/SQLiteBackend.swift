@@ -1,9 +1,11 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SQLiteKit
 import SQLKit
+import WeirModels
 
 /// Hands out connections one client at a time; waiters queue in order.
 actor ConnectionPool {
@@ -37,6 +39,12 @@ public final class SQLiteBackend: Sendable {
     /// The SQL dialect queries are rendered in.
     public let dialect: StoreDialect = .sqlite
     let logger: Logger
+    private let sink = NIOLockedValueBox<(@Sendable ([Event]) async -> Void)?>(nil)
+
+    /// Where events emitted by committed transactions go (the server's event stream).
+    public func setEventSink(_ handler: @escaping @Sendable ([Event]) async -> Void) {
+        sink.withLockedValue { $0 = handler }
+    }
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     public static func open(path: String, readers: Int = 4, logger: Logger = Logger(label: "weir.store")) async throws -> SQLiteBackend {
@@ -80,8 +88,17 @@ public final class SQLiteBackend: Sendable {
         }
     }
 
-    /// Runs `body` in one write transaction: all of it commits, or none of it does.
+    /// Runs `body` in one write transaction: all of it commits, or none of it does. Events it
+    /// emitted go to the sink after the commit.
     public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let collector = EventCollector()
+        let result = try await EventCollector.$current.withValue(collector) { try await transaction(body) }
+        let emitted = collector.events
+        if !emitted.isEmpty, let handler = sink.withLockedValue({ $0 }) { await handler(emitted) }
+        return result
+    }
+
+    private func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let c = await writer.acquire()
         let db = c.sql(queryLogLevel: nil)
         do {

@@ -70,10 +70,14 @@ enum TaskRunRecorder {
     }
 
     static func record(_ db: any SQLDatabase, _ record: TaskRunEventRecord, now: Timestamp) async throws {
-        var existing = try await db.raw("SELECT id, state_timestamp FROM task_run WHERE id = \(bind: record.taskRunId.lowercased)").first()
-        if existing == nil, let flowRunId = record.flowRunId,
+        // The natural key (flow run, task key, dynamic key) wins: an existing row keeps its id.
+        var existing: (any SQLRow)?
+        if let flowRunId = record.flowRunId,
            case .string(let key)? = JSONValue.object(record.fields)["task_key"], case .string(let dyn)? = JSONValue.object(record.fields)["dynamic_key"] {
             existing = try await db.raw("SELECT id, state_timestamp FROM task_run WHERE flow_run_id = \(bind: flowRunId.lowercased) AND task_key = \(bind: key) AND dynamic_key = \(bind: dyn)").first()
+        }
+        if existing == nil {
+            existing = try await db.raw("SELECT id, state_timestamp FROM task_run WHERE id = \(bind: record.taskRunId.lowercased)").first()
         }
         if let flowRunId = record.flowRunId, try await db.raw("SELECT 1 FROM flow_run WHERE id = \(bind: flowRunId.lowercased)").first() == nil {
             return  // the flow run is unknown or deleted: the reference discards the event
@@ -117,5 +121,27 @@ enum TaskRunRecorder {
         row.set("data", state.data?.jsonText)
         row.set("state_details", String(decoding: state.stateDetails.jsonBytes(), as: UTF8.self))
         try await db.raw(row.insert(into: "task_run_state", suffix: " ON CONFLICT (id) DO NOTHING")).run()
+    }
+}
+
+extension EventRepository {
+    /// Events matching a filter, in its order, and how many match in all. The time window, names
+    /// and resource ids narrow the read through indexes; labels, related resources and text are
+    /// checked on the decoded events.
+    public func filter(_ f: EventFilter, limit: Int, offset: Int) async throws -> (events: [Event], total: Int) {
+        let all = try await matching(f)
+        let page = Array(all.dropFirst(offset).prefix(limit))
+        return (page, all.count)
+    }
+
+    /// Every event matching a filter, in the filter's order.
+    public func matching(_ f: EventFilter) async throws -> [Event] {
+        var sql: SQLQueryString = "SELECT * FROM event WHERE occurred >= \(bind: f.since.microseconds) AND occurred <= \(bind: f.until.microseconds)"
+        if let names = f.names, !names.isEmpty { sql = sql + " AND event IN (\(SQLBind.group(names)))" }
+        if let ids = f.resourceIds, !ids.isEmpty { sql = sql + " AND resource_id IN (\(SQLBind.group(ids)))" }
+        if let ids = f.ids, !ids.isEmpty { sql = sql + " AND id IN (\(SQLBind.group(ids.map(\.lowercased))))" }
+        sql = sql + (f.ascending ? " ORDER BY occurred ASC, id ASC" : " ORDER BY occurred DESC, id DESC")
+        let query = sql
+        return try await backend.read { db in try await db.raw(query).all().map(Self.decode).filter(f.includes) }
     }
 }

@@ -86,6 +86,7 @@ enum RunStates {
                 try await db.raw(cols.insert(into: "task_run_state_cache")).run()
             }
         }
+        if kind == .flow { try await FlowRunEvents.emit(db, runId: id, initial: initial, validated: written, now: now) }
         if kind == .flow, let parent = t.run.parentTaskRunId {
             var mirrored = StateCreate(type: written.type, name: written.name, message: written.message, data: written.data, stateDetails: written.stateDetails)
             mirrored.stateDetails.childFlowRunId = id
