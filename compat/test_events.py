@@ -1,0 +1,115 @@
+"""Events against weir: the websocket protocol, server-emitted flow run events streamed to a
+subscriber, the task run recorder's ordering rule, and the events API."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import uuid
+
+import pytest
+import websockets
+
+
+def ws_url(api_url: str, path: str) -> str:
+    return api_url.replace("http://", "ws://") + path
+
+
+async def _subscribe_and_change_state(api_url: str, http, run_id: str) -> list[dict]:
+    now = dt.datetime.now(dt.timezone.utc)
+    async with websockets.connect(ws_url(api_url, "/events/out"), subprotocols=["prefect"]) as ws:
+        assert ws.subprotocol == "prefect"
+        await ws.send(json.dumps({"type": "auth", "token": None}))
+        assert json.loads(await ws.recv()) == {"type": "auth_success"}
+        await ws.send(json.dumps({"type": "filter", "filter": {
+            "occurred": {"since": (now - dt.timedelta(minutes=1)).isoformat(), "until": (now + dt.timedelta(days=365)).isoformat()},
+            "event": {"prefix": ["prefect.flow-run."]}, "resource": {"id": [f"prefect.flow-run.{run_id}"]}, "order": "DESC"}}))
+        await asyncio.sleep(0.3)
+        r = await asyncio.to_thread(http.post, f"/flow_runs/{run_id}/set_state", json={"state": {"type": "RUNNING"}})
+        assert r.status_code == 201
+        frames = []
+        while len(frames) < 2:
+            frames.append(json.loads(await asyncio.wait_for(ws.recv(), timeout=10)))
+        return frames
+
+
+def test_flow_run_state_events_reach_subscribers(api_url, http, uniq):
+    flow = http.post("/flows/", json={"name": f"events-{uniq}"}).json()
+    run = http.post("/flow_runs/", json={"flow_id": flow["id"], "name": f"r-{uniq}", "tags": ["b", "a"]}).json()
+    frames = asyncio.run(_subscribe_and_change_state(api_url, http, run["id"]))
+    assert [f["type"] for f in frames] == ["event", "event"]
+    pending, running = (f["event"] for f in frames)
+    assert (pending["event"], running["event"]) == ("prefect.flow-run.Pending", "prefect.flow-run.Running")  # backfill, then live
+    assert running["follows"] == pending["id"] == run["state"]["id"]
+    assert running["resource"]["prefect.run-count"] == "1" and running["resource"]["prefect.state-type"] == "RUNNING"
+    assert [r["prefect.resource.role"] for r in running["related"]] == ["flow", "tag", "tag"]
+    assert [r["prefect.resource.id"] for r in running["related"][1:]] == ["prefect.tag.a", "prefect.tag.b"]
+    assert running["payload"]["intended"] == {"from": "PENDING", "to": "RUNNING"}
+    page = http.post("/events/filter", json={"filter": {"resource": {"id": [f"prefect.flow-run.{run['id']}"]}, "order": "ASC"}}).json()
+    assert [e["event"] for e in page["events"]] == ["prefect.flow-run.Pending", "prefect.flow-run.Running"] and page["total"] == 2
+
+
+async def _send_events(api_url: str, events: list[dict]) -> None:
+    async with websockets.connect(ws_url(api_url, "/events/in"), subprotocols=["prefect"]) as ws:
+        await ws.send(json.dumps({"type": "auth", "token": None}))
+        assert json.loads(await ws.recv()) == {"type": "auth_success"}
+        for e in events:
+            await ws.send(json.dumps(e))
+
+
+def _task_event(task_id, flow_run_id, state_type, seconds, event_id=None):
+    at = (dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=seconds)).isoformat()
+    task_run = {"name": "t", "task_key": "k", "dynamic_key": "0", "tags": [], "run_count": 1 if state_type != "PENDING" else 0}
+    if state_type == "RUNNING":
+        task_run["start_time"] = at
+    return {"occurred": at, "event": f"prefect.task-run.{state_type.capitalize()}",
+            "resource": {"prefect.resource.id": f"prefect.task-run.{task_id}", "prefect.orchestration": "client"},
+            "related": [{"prefect.resource.id": f"prefect.flow-run.{flow_run_id}", "prefect.resource.role": "flow-run"}],
+            "payload": {"validated_state": {"type": state_type, "name": state_type.capitalize()}, "task_run": task_run},
+            "id": event_id or str(uuid.uuid4())}
+
+
+def test_recorder_keeps_the_newest_state_whatever_the_arrival_order(api_url, http, uniq):
+    flow = http.post("/flows/", json={"name": f"recorder-{uniq}"}).json()
+    run = http.post("/flow_runs/", json={"flow_id": flow["id"]}).json()
+    task_id = str(uuid.uuid4())
+    completed = _task_event(task_id, run["id"], "COMPLETED", 2)
+    events = [completed, _task_event(task_id, run["id"], "PENDING", 0), _task_event(task_id, run["id"], "RUNNING", 1), completed]
+    asyncio.run(_send_events(api_url, events))
+    for _ in range(50):
+        states = http.get("/task_run_states/", params={"task_run_id": task_id}).json()
+        if len(states) == 3:
+            break
+        asyncio.run(asyncio.sleep(0.1))
+    assert [s["type"] for s in states] == ["PENDING", "RUNNING", "COMPLETED"]  # each recorded once, ordered by time
+    task = http.get(f"/task_runs/{task_id}").json()
+    assert task["state_type"] == "COMPLETED" and task["start_time"] is None  # older events never overwrite the run
+
+
+def test_bad_first_frame_is_refused(api_url):
+    async def go():
+        async with websockets.connect(ws_url(api_url, "/events/in"), subprotocols=["prefect"]) as ws:
+            await ws.send(json.dumps({"type": "hello"}))
+            assert json.loads(await ws.recv())["type"] == "auth_failure"
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await ws.recv()
+            return closed.value.rcvd.code
+    assert asyncio.run(go()) == 1008
+
+
+def test_event_counts_and_pages(api_url, http, uniq):
+    flow = http.post("/flows/", json={"name": f"count-{uniq}"}).json()
+    run = http.post("/flow_runs/", json={"flow_id": flow["id"]}).json()
+    for state in ["RUNNING", "COMPLETED"]:
+        http.post(f"/flow_runs/{run['id']}/set_state", json={"state": {"type": state}})
+    body = {"filter": {"resource": {"id": [f"prefect.flow-run.{run['id']}"]}}}
+    counts = http.post("/events/count-by/event", json=body).json()
+    assert {c["label"]: c["count"] for c in counts} == {"prefect.flow-run.Pending": 1, "prefect.flow-run.Running": 1, "prefect.flow-run.Completed": 1}
+    first = http.post("/events/filter", json=body | {"limit": 2}).json()
+    assert first["total"] == 3 and len(first["events"]) == 2 and first["next_page"]
+    second = http.get(first["next_page"]).json()
+    assert [e["event"] for e in second["events"]] == ["prefect.flow-run.Pending"] and second["next_page"] is None
+    assert http.get("/events/filter/next", params={"page-token": "garbage"}).status_code == 403
+    assert http.post("/events/count-by/nope", json=body).status_code == 422
+    assert http.post("/events/filter", json={"limit": 51}).status_code == 422
