@@ -169,6 +169,18 @@ extension Parameters {
     }
 }
 
+/// A required UUID query parameter, with the reference's 422s when missing or malformed.
+func queryUUID(_ request: Request, _ name: String) throws -> UUID {
+    let ctx = ValidationContext()
+    guard let text = request.uri.queryParameters[Substring(name)] else {
+        throw RequestValidationError(issues: [ValidationIssue(type: "missing", loc: [.key("query"), .key(name)], msg: "Field required", input: .null)], body: .null)
+    }
+    var field = JSONField(value: .string(String(text)), loc: [.key("query"), .key(name)], context: ctx)
+    field.nullable = false
+    guard let id = field.uuid() else { throw RequestValidationError(issues: ctx.issues, body: .null) }
+    return id
+}
+
 /// `created_by` from the `Prefect-Automation-Id` and base64 `Prefect-Automation-Name` headers.
 func automationCreator(_ request: Request) throws -> JSONValue? {
     guard let idText = request.headers[HTTPField.Name("Prefect-Automation-Id")!],

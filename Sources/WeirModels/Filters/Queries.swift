@@ -201,9 +201,13 @@ public enum BodyReader {
     public static func topLevel(_ body: JSONValue?, context: ValidationContext, fields: [String]) -> ObjectReader {
         switch body {
         case nil, .null?:
-            return ObjectReader(value: .emptyObject, loc: [.key("body")], context: context, forbidExtra: false, known: [])
+            var r = ObjectReader(value: .emptyObject, loc: [.key("body")], context: context, forbidExtra: false, known: [])
+            r.embedded = true
+            return r
         case .object?:
-            return ObjectReader(value: body!, loc: [.key("body")], context: context, forbidExtra: false, known: [])
+            var r = ObjectReader(value: body!, loc: [.key("body")], context: context, forbidExtra: false, known: [])
+            r.embedded = true
+            return r
         case let other?:
             for f in fields {
                 context.add(ValidationIssue(type: "missing", loc: [.key("body"), .key(f)], msg: "Field required", input: other))

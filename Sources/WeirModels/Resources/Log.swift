@@ -51,7 +51,16 @@ public struct LogCreate: Sendable, Equatable {
 
     /// Reads the body: a list of log lines.
     public static func readList(_ field: JSONField) -> [LogCreate]? {
-        field.list { f in
+        switch field.value {
+        case .object?:
+            field.fail("is_instance_of", "Input should be an instance of Sequence", ctx: .object([("class", .string("Sequence"))]))
+            return nil
+        case .string?:
+            field.fail("sequence_str", "'str' instances are not allowed as a Sequence value", ctx: .object([("type_name", .string("str"))]))
+            return nil
+        default: break
+        }
+        return field.list { f in
             guard let r = f.model(known: ["name", "level", "message", "timestamp", "flow_run_id", "task_run_id", "worker_id"]) else { return nil }
             let name = r.required("name")?.string()
             let level = r.required("level")?.int()
@@ -61,7 +70,9 @@ public struct LogCreate: Sendable, Equatable {
             let taskRunId = r["task_run_id"].uuid()
             _ = r["worker_id"].uuid()
             guard let name, let level, let message, let timestamp else { return nil }
-            return LogCreate(name: name, level: level, message: message, timestamp: timestamp, flowRunId: flowRunId, taskRunId: taskRunId)
+            // NUL bytes are stripped, as the reference does.
+            return LogCreate(name: name.replacingOccurrences(of: "\u{0}", with: ""), level: level, message: message.replacingOccurrences(of: "\u{0}", with: ""),
+                             timestamp: timestamp, flowRunId: flowRunId, taskRunId: taskRunId)
         }
     }
 }

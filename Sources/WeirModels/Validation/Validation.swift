@@ -176,13 +176,13 @@ public struct JSONField {
         if let u = JSONField.parseUUID(s) { return u }
         let hex = s.hasPrefix("urn:uuid:") ? String(s.dropFirst(9)) : s
         let stripped = hex.filter { $0 != "-" }
+        let problem: String
         if let bad = hex.enumerated().first(where: { !$0.element.isHexDigit && $0.element != "-" }) {
-            fail("uuid_parsing", "Input should be a valid UUID, invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `\(bad.element)` at \(bad.offset + 1)",
-                 ctx: .object([("error", .string("invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `\(bad.element)` at \(bad.offset + 1)"))]))
+            problem = "invalid character: found `\(bad.element)` at \(bad.offset)"
         } else {
-            fail("uuid_parsing", "Input should be a valid UUID, invalid length: expected length 32 for simple format, found \(stripped.count)",
-                 ctx: .object([("error", .string("invalid length: expected length 32 for simple format, found \(stripped.count)"))]))
+            problem = "invalid length: found \(stripped.count)"
         }
+        fail("uuid_parsing", "Input should be a valid UUID, \(problem)", ctx: .object([("error", .string(problem))]))
         return nil
     }
 
@@ -305,6 +305,9 @@ public struct ObjectReader {
     public let loc: [LocationItem]
     /// Where issues go.
     public let context: ValidationContext
+    /// Whether the object is a FastAPI body of several parameters, where a missing one reports a
+    /// null input rather than the object.
+    public var embedded = false
 
     /// A reader over an object; with `forbidExtra`, each key not in `known` is an `extra_forbidden` issue.
     public init(value: JSONValue, loc: [LocationItem], context: ValidationContext, forbidExtra: Bool, known: Set<String>) {
@@ -328,7 +331,7 @@ public struct ObjectReader {
         var f = self[key]
         f.nullable = false
         if f.value == nil {
-            f.missing(parentInput: value)
+            f.missing(parentInput: embedded ? .null : value)
             return nil
         }
         return f

@@ -51,9 +51,7 @@ struct FlowRunRoutes {
             return Response(status: .noContent)
         }
         api.get("flow_run_states/") { request, _ in
-            guard let text = request.uri.queryParameters["flow_run_id"], let id = JSONField.parseUUID(String(text)) else {
-                throw RequestValidationError(issues: [ValidationIssue(type: "missing", loc: [.key("query"), .key("flow_run_id")], msg: "Field required", input: .null)], body: .null)
-            }
+            let id = try queryUUID(request, "flow_run_id")
             return jsonResponse(try await store.states.history(kind: .flow, runId: id))
         }
         api.get("flow_run_states/:id") { _, context in
@@ -127,10 +125,12 @@ struct FlowRunRoutes {
             let id = try context.parameters.uuid("id")
             var since: Timestamp?
             if let text = request.uri.queryParameters["since"] {
-                let ctx = ValidationContext()
-                let field = JSONField(value: .string(String(text)), loc: [.key("query"), .key("since")], context: ctx)
-                since = field.timestamp()
-                if !ctx.issues.isEmpty { throw RequestValidationError(issues: ctx.issues, body: .null) }
+                guard let t = Timestamp(iso8601: String(text)) else {
+                    let reason = text.count < 10 ? "input is too short" : "invalid character in year"
+                    throw RequestValidationError(issues: [ValidationIssue(type: "datetime_from_date_parsing", loc: [.key("query"), .key("since")],
+                        msg: "Input should be a valid datetime or date, \(reason)", input: .string(String(text)), ctx: .object([("error", .string(reason))]))], body: .null)
+                }
+                since = t
             }
             guard let graph = try await store.flowRuns.graph(id, since: since) else {
                 throw ExceptionMessageError(status: .notFound, message: "Flow run \(id.uuidString.lowercased()) not found")

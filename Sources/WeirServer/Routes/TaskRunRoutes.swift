@@ -71,9 +71,7 @@ struct TaskRunRoutes {
             return Response(status: .noContent)
         }
         api.get("task_run_states/") { request, _ in
-            guard let text = request.uri.queryParameters["task_run_id"], let id = JSONField.parseUUID(String(text)) else {
-                throw RequestValidationError(issues: [ValidationIssue(type: "missing", loc: [.key("query"), .key("task_run_id")], msg: "Field required", input: .null)], body: .null)
-            }
+            let id = try queryUUID(request, "task_run_id")
             return jsonResponse(try await store.states.history(kind: .task, runId: id))
         }
         api.get("task_run_states/:id") { _, context in

@@ -160,7 +160,6 @@ extension FlowRunRepository {
                 guard let start = r.optTimestamp("sub_start") ?? r.optTimestamp("sub_expected") ?? r.optTimestamp("start_time") ?? r.optTimestamp("expected_start_time") else { continue }
                 let taskCompleted = r.optString("state_type") == StateType.COMPLETED.rawValue
                 let end = r.optTimestamp("sub_end") ?? r.optTimestamp("end_time") ?? (taskCompleted ? r.optTimestamp("expected_start_time") : nil)
-                if let since, let end, end < since { continue }
                 let nodeId = isSubflow ? r.uuid("sub_id") : r.uuid("id")
                 let node = RunGraph.Node(kind: isSubflow ? "flow-run" : "task-run", id: nodeId,
                                          label: isSubflow ? "\(r.string("flow_name")) / \(r.string("sub_name"))" : r.string("name"),
@@ -178,11 +177,14 @@ extension FlowRunRepository {
                 }
             }
             nodes.sort { ($0.startTime, $0.endTime?.microseconds ?? Int64.min) < ($1.startTime, $1.endTime?.microseconds ?? Int64.min) }
-            if nodes.count > 10_000 { throw StoreError.badRequest("The graph of flow run \(id.lowercased) has more than 10000 nodes.") }
+            // Edges are drawn over every node; `since` then only hides nodes that ended before it.
+            var linked = RunGraph.link(nodes, inputs: inputs, parentsInputs: parentsInputs)
+            if let since { linked.removeAll { node in node.endTime.map { $0 < since } ?? false } }
+            if linked.count > 10_000 { throw StoreError.badRequest("The graph of flow run \(id.lowercased) has more than 10000 nodes.") }
             let states = try await db.raw("SELECT id, timestamp, type, name FROM flow_run_state WHERE flow_run_id = \(bind: id.lowercased) ORDER BY timestamp ASC").all()
                 .compactMap { r -> (UUID, Timestamp, StateType, String)? in r.stateType("type").map { (r.uuid("id"), r.timestamp("timestamp"), $0, r.string("name")) } }
             return RunGraph(startTime: run.optTimestamp("start_time") ?? run.optTimestamp("expected_start_time"), endTime: run.optTimestamp("end_time"),
-                            nodes: RunGraph.link(nodes, inputs: inputs, parentsInputs: parentsInputs), states: states)
+                            nodes: linked, states: states)
         }
     }
 }
