@@ -102,6 +102,7 @@ def weir_server():
             stdin=subprocess.DEVNULL,
         )
     url = f"http://127.0.0.1:{port}/api"
+    os.environ["WEIR_COMPAT_SERVER_LOG"] = str(log_path)
     try:
         _wait_healthy(url, proc, log_path)
         yield url

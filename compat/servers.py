@@ -64,17 +64,23 @@ def _server(cmd: list[str], env: dict, timeout: float) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def reference_server() -> Iterator[str]:
-    """The reference server's API URL for the duration of the block."""
+def reference_server(recorder: bool = False) -> Iterator[str]:
+    """The reference server's API URL for the duration of the block. With `recorder`, the services
+    that record events and task runs run too (the ones that change runs behind a test's back stay off)."""
     external = os.environ.get("WEIR_REFERENCE_URL")
     if external:
         yield external.rstrip("/")
         return
     prefect = str(Path(sys.executable).parent / "prefect")
+    services = ["--no-scheduler", "--no-late-runs"] if recorder else ["--no-services"]
+    env = {"PREFECT_HOME": "{home}/prefect", "PREFECT_SERVER_DATABASE_CONNECTION_URL": "sqlite+aiosqlite:///{home}/ref.db",
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_UI_ENABLED": "false"}
+    if recorder:
+        for service in ["CANCELLATION_CLEANUP", "PAUSE_EXPIRATIONS", "FOREMAN", "TRIGGERS", "REPOSSESSOR"]:
+            env[f"PREFECT_SERVER_SERVICES_{service}_ENABLED"] = "false"
     with _server(
-        [prefect, "server", "start", "--host", "127.0.0.1", "--port", "{port}", "--no-services", "--no-ui", "--analytics-off"],
-        {"PREFECT_HOME": "{home}/prefect", "PREFECT_SERVER_DATABASE_CONNECTION_URL": "sqlite+aiosqlite:///{home}/ref.db",
-         "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_UI_ENABLED": "false"},
+        [prefect, "server", "start", "--host", "127.0.0.1", "--port", "{port}", "--no-ui", "--analytics-off", *services],
+        env,
         timeout=180,
     ) as url:
         yield url

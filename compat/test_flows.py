@@ -18,14 +18,33 @@ import pytest
 SCENARIOS = Path(__file__).parent / "flows" / "scenarios.py"
 
 
+def server_log_size() -> int:
+    path = os.environ.get("WEIR_COMPAT_SERVER_LOG")
+    return Path(path).stat().st_size if path and Path(path).exists() else 0
+
+
+def failed_requests_since(offset: int) -> list[str]:
+    """Non-2xx answers in weir's access log after `offset` (the CSRF probe's 422 is by design)."""
+    path = os.environ.get("WEIR_COMPAT_SERVER_LOG")
+    if not path:
+        return []
+    with open(path, "rb") as f:
+        f.seek(offset)
+        lines = f.read().decode(errors="replace").splitlines()
+    return [l for l in lines if (" warning " in l or " error " in l) and "/api/" in l and "/csrf-token" not in l]
+
+
 def run_scenario(api_url: str, name: str) -> tuple[str, dict]:
     tag = f"compat-{name}-{uuid.uuid4().hex[:8]}"
+    log_offset = server_log_size()
     env = dict(os.environ, PREFECT_API_URL=api_url, PREFECT_RESULTS_PERSIST_BY_DEFAULT="false")
     proc = subprocess.run([sys.executable, str(SCENARIOS), name, tag], env=env, capture_output=True, text=True, timeout=240, cwd=SCENARIOS.parent)
     lines = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
     assert lines, f"no result (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     problems = [l for l in proc.stderr.splitlines() if "Error logging to API" in l or "Unable to connect" in l or "task run data may be lost" in l or "HTTPStatusError" in l]
     assert not problems, "\n".join(problems)
+    failed = failed_requests_since(log_offset)
+    assert not failed, "weir answered non-2xx:\n" + "\n".join(failed)
     return tag, json.loads(lines[-1][len("RESULT "):])
 
 

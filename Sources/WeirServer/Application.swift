@@ -23,6 +23,7 @@ func buildWebSocketRouter(store: Store, settings: Settings, hub: EventHub) -> Ro
 /// Builds the HTTP router with a given event hub.
 func buildRouter(store: Store, settings: Settings, hub: EventHub) -> Router<WeirContext> {
     let router = Router(context: WeirContext.self)
+    router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ErrorMiddleware())
     if let auth = settings.authString { router.add(middleware: AuthMiddleware(authString: auth)) }
     let api = router.group("api")

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HTTPTypes
+import Logging
 import WeirModels
 import WeirStore
 
@@ -244,5 +245,16 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         var w = JSONWriter(capacity: 64)
         w.beginObject(); w.key("exception_message"); w.string("Unauthorized"); w.endObject()
         return jsonResponse(w.bytes, status: .unauthorized)
+    }
+}
+
+/// Logs one line per request (`POST /api/flow_runs/filter 200`), like the reference's access log,
+/// so failed calls show up in the server's log.
+struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let response = try await next(request, context)
+        let level: Logger.Level = response.status.code >= 500 ? .error : (response.status.code >= 400 ? .warning : .info)
+        context.logger.log(level: level, "\(request.method) \(request.uri.path) \(response.status.code)")
+        return response
     }
 }

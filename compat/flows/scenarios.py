@@ -60,13 +60,14 @@ def parent():
 
 
 @task(cache_policy=INPUTS, persist_result=True)
-def expensive(x):
+def expensive(x, salt):
     return x * 100
 
 
 @flow
-def cached():
-    return expensive(7) + expensive(7)
+def cached(salt: str):
+    # The salt keeps this run's cache key its own: the client keeps the cache in local storage.
+    return expensive(7, salt) + expensive(7, salt)
 
 
 @flow
@@ -108,7 +109,7 @@ if __name__ == "__main__":
     with tags(tag):
         try:
             scenario = SCENARIOS[name]
-            out = {"ok": scenario(tag) if name in ("threaded", "processes") else scenario()}
+            out = {"ok": scenario(tag) if name in ("threaded", "processes", "cached") else scenario()}
         except Exception as e:  # the flow's own failure is part of the scenario
             out = {"error": f"{type(e).__name__}: {e}"}
     print("RESULT " + json.dumps(out))
