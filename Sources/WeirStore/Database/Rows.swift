@@ -51,6 +51,21 @@ extension Optional where Wrapped == Timestamp {
     var stored: Int64? { self?.microseconds }
 }
 
+/// `est_run_time` and `est_lateness` (seconds) of flow or task runs at `now`: the read-time
+/// estimates of `RunTiming`, in SQL, for history and lateness.
+func runEstimates(table: String, now: Timestamp) -> String {
+    let n = now.microseconds
+    return """
+        CASE WHEN \(table).state_type = 'RUNNING' AND \(table).state_timestamp IS NOT NULL
+             THEN \(table).total_run_time + (\(n) - \(table).state_timestamp) / 1000000.0 ELSE \(table).total_run_time END AS est_run_time,
+        CASE WHEN \(table).start_time IS NOT NULL AND \(table).expected_start_time IS NOT NULL AND \(table).start_time > \(table).expected_start_time
+             THEN (\(table).start_time - \(table).expected_start_time) / 1000000.0
+             WHEN \(table).start_time IS NULL AND \(table).expected_start_time IS NOT NULL AND \(table).expected_start_time < \(n)
+                  AND coalesce(\(table).state_type, '') NOT IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')
+             THEN (\(n) - \(table).expected_start_time) / 1000000.0 ELSE 0 END AS est_lateness
+        """
+}
+
 /// JSON text for a list of strings.
 func tagsJSON(_ tags: [String]) -> String { JSONValue.array(tags.map(JSONValue.string)).jsonText }
 

@@ -1,6 +1,7 @@
 import Foundation
 import SQLKit
 import WeirModels
+import WeirOrchestration
 
 /// Events: stored as they arrive (a repeated id is ignored), and task runs recorded from them.
 public struct EventRepository: Sendable {
@@ -111,16 +112,7 @@ enum TaskRunRecorder {
             if fields["dynamic_key"] == nil { cols.set("dynamic_key", "") }
             try await db.raw(cols.insert(into: "task_run")).run()
         }
-        var row = Columns()
-        row.set("id", state.id.lowercased)
-        row.set("task_run_id", id.lowercased)
-        row.set("type", state.type.rawValue)
-        row.set("name", state.name)
-        row.set("timestamp", state.timestamp.microseconds)
-        row.set("message", state.message)
-        row.set("data", state.data?.jsonText)
-        row.set("state_details", String(decoding: state.stateDetails.jsonBytes(), as: UTF8.self))
-        try await db.raw(row.insert(into: "task_run_state", suffix: " ON CONFLICT (id) DO NOTHING")).run()
+        try await RunStates.insertStateRow(db, kind: .task, runId: id, state: state, ignoreRepeat: true)
     }
 }
 

@@ -77,23 +77,9 @@ extension FlowRunRepository {
         return (runs, count)
     }
 
-    /// The SQL of a run's read-time estimates, in seconds, at `now`.
-    static func estimates(now: Timestamp) -> String {
-        let n = now.microseconds
-        return """
-            CASE WHEN flow_run.state_type = 'RUNNING' AND flow_run.state_timestamp IS NOT NULL
-                 THEN flow_run.total_run_time + (\(n) - flow_run.state_timestamp) / 1000000.0 ELSE flow_run.total_run_time END AS est_run_time,
-            CASE WHEN flow_run.start_time IS NOT NULL AND flow_run.expected_start_time IS NOT NULL AND flow_run.start_time > flow_run.expected_start_time
-                 THEN (flow_run.start_time - flow_run.expected_start_time) / 1000000.0
-                 WHEN flow_run.start_time IS NULL AND flow_run.expected_start_time IS NOT NULL AND flow_run.expected_start_time < \(n)
-                      AND coalesce(flow_run.state_type, '') NOT IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')
-                 THEN (\(n) - flow_run.expected_start_time) / 1000000.0 ELSE 0 END AS est_lateness
-            """
-    }
-
     /// The average lateness in whole seconds of the matching runs, nil when none match.
     public func lateness(_ q: CountFlowRunsQuery, now: Timestamp = .now()) async throws -> Double? {
-        let sql: SQLQueryString = "SELECT \(unsafeRaw: Self.estimates(now: now)) FROM flow_run WHERE \(compiler.compile(q.filter.condition))"
+        let sql: SQLQueryString = "SELECT \(unsafeRaw: runEstimates(table: "flow_run", now: now)) FROM flow_run WHERE \(compiler.compile(q.filter.condition))"
         let values = try await backend.read { db in try await db.raw(sql).all().map { max(0, $0.double("est_lateness")).rounded(.down) } }
         return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
     }
@@ -104,7 +90,7 @@ extension FlowRunRepository {
         guard let first = starts.first else { return [] }
         let end = first.adding(seconds: Double(starts.count) * q.intervalSeconds)
         let sql: SQLQueryString = """
-            SELECT flow_run.expected_start_time, flow_run.state_type, flow_run.state_name, \(unsafeRaw: Self.estimates(now: now)) FROM flow_run
+            SELECT flow_run.expected_start_time, flow_run.state_type, flow_run.state_name, \(unsafeRaw: runEstimates(table: "flow_run", now: now)) FROM flow_run
             WHERE flow_run.expected_start_time >= \(bind: first.microseconds) AND flow_run.expected_start_time < \(bind: end.microseconds)
             AND flow_run.state_type IS NOT NULL AND \(compiler.compile(q.condition))
             """

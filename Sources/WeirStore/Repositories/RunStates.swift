@@ -108,19 +108,25 @@ enum RunStates {
         return try await db.raw(sql).first().flatMap(StateHistoryRepository.decode)
     }
 
-    /// Inserts the state row and updates the run's bookkeeping and denormalised state.
-    static func write(_ db: any SQLDatabase, kind: RunKind, run: RunBookkeeping, state: State, previousPolicy: FlowRunPolicy?, now: Timestamp) async throws {
+    /// Adds a state to a run's history; with `ignoreRepeat`, a state id already recorded is skipped.
+    static func insertStateRow(_ db: any SQLDatabase, kind: RunKind, runId: UUID, state: State, ignoreRepeat: Bool = false) async throws {
         let t = tables(kind)
         var row = Columns()
         row.set("id", state.id.lowercased)
-        row.set(t.fk, run.id.lowercased)
+        row.set(t.fk, runId.lowercased)
         row.set("type", state.type.rawValue)
         row.set("name", state.name)
         row.set("timestamp", state.timestamp.microseconds)
         row.set("message", state.message)
         row.set("data", state.data?.jsonText)
         row.set("state_details", String(decoding: state.stateDetails.jsonBytes(), as: UTF8.self))
-        try await db.raw(row.insert(into: t.state)).run()
+        try await db.raw(row.insert(into: t.state, suffix: ignoreRepeat ? " ON CONFLICT (id) DO NOTHING" : "")).run()
+    }
+
+    /// Inserts the state row and updates the run's bookkeeping and denormalised state.
+    static func write(_ db: any SQLDatabase, kind: RunKind, run: RunBookkeeping, state: State, previousPolicy: FlowRunPolicy?, now: Timestamp) async throws {
+        let t = tables(kind)
+        try await insertStateRow(db, kind: kind, runId: run.id, state: state)
 
         var cols = Columns()
         cols.set("updated", now.microseconds)

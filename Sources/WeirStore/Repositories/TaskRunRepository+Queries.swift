@@ -53,14 +53,8 @@ extension TaskRunRepository {
         let starts = q.bucketStarts
         guard let first = starts.first else { return [] }
         let end = first.adding(seconds: Double(starts.count) * q.intervalSeconds)
-        let n = now.microseconds
         let sql: SQLQueryString = """
-            SELECT task_run.expected_start_time, task_run.state_type, task_run.state_name, \(unsafeRaw: Self.estimatedRunTime(now: now)) AS est_run_time,
-            CASE WHEN task_run.start_time IS NOT NULL AND task_run.start_time > task_run.expected_start_time
-                 THEN (task_run.start_time - task_run.expected_start_time) / 1000000.0
-                 WHEN task_run.start_time IS NULL AND task_run.expected_start_time < \(unsafeRaw: String(n))
-                      AND coalesce(task_run.state_type, '') NOT IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')
-                 THEN (\(unsafeRaw: String(n)) - task_run.expected_start_time) / 1000000.0 ELSE 0 END AS est_lateness
+            SELECT task_run.expected_start_time, task_run.state_type, task_run.state_name, \(unsafeRaw: runEstimates(table: "task_run", now: now))
             FROM task_run WHERE task_run.expected_start_time >= \(bind: first.microseconds) AND task_run.expected_start_time < \(bind: end.microseconds)
             AND task_run.state_type IS NOT NULL AND \(compiler.compile(q.condition))
             """
