@@ -26,7 +26,7 @@ func buildRouter(store: Store, settings: Settings, hub: EventHub) -> Router<Weir
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ErrorMiddleware())
     if let auth = settings.authString { router.add(middleware: AuthMiddleware(authString: auth)) }
-    let api = router.group("api")
+    let api = router.group("api").add(middleware: APIVersionMiddleware())
     AdminRoutes().register(on: api)
     FlowRoutes(store: store, settings: settings).register(on: api)
     FlowRunRoutes(store: store, settings: settings).register(on: api)

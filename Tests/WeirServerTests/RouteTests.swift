@@ -41,6 +41,20 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
         }
     }
 
+    @Test func apiVersionHeaderIsChecked() async throws {
+        try await withApp { client in
+            func get(_ version: String) async throws -> TestResponse {
+                var headers = HTTPFields()
+                headers[HTTPField.Name("X-PREFECT-API-VERSION")!] = version
+                return try await client.execute(uri: "/api/admin/version", method: .get, headers: headers)
+            }
+            #expect(try await get("0.8.4").status == .ok)
+            let bad = try await get("latest")
+            #expect(bad.status == .badRequest && String(buffer: bad.body).contains("Invalid X-PREFECT-API-VERSION header format"))
+            #expect(try await get("0.7.9").status == .badRequest)
+        }
+    }
+
     @Test func flowsAreCreatedOnceByName() async throws {
         try await withApp { client in
             let first = try await post(client, "/api/flows/", #"{"name":"etl","tags":["a"]}"#)
