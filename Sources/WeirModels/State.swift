@@ -103,8 +103,6 @@ public struct StateCreate: Sendable, Equatable {
         self.stateDetails = stateDetails
     }
 
-    static let keys: Set<String> = ["type", "name", "message", "data", "state_details", "timestamp", "id"]
-
     /// Reads a proposal; unknown keys are rejected (`extra="forbid"`).
     public static func read(_ field: JSONField) -> StateCreate? {
         guard let r = field.model(known: ["type", "name", "message", "data", "state_details"]) else { return nil }
@@ -146,9 +144,6 @@ public struct State: Sendable, Equatable {
         self.data = data
         self.stateDetails = stateDetails
     }
-
-    /// Whether this is a SCHEDULED state.
-    public var isScheduled: Bool { type == .SCHEDULED }
 }
 
 extension State: JSONWritable {

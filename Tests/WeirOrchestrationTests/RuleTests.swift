@@ -35,6 +35,15 @@ func decide(_ c: Case) -> Transition {
     return t
 }
 
+/// Decides a row and checks the decision against it.
+func check(_ c: Case) {
+    let t = decide(c)
+    #expect(t.status == c.status)
+    #expect(t.proposed?.type == c.resultType)
+    if let name = c.resultName { #expect(t.proposed?.name == name) }
+    if let reason = c.reason { #expect(t.reason == reason) }
+}
+
 func withInitial(_ t: inout Transition, _ change: (inout State) -> Void) {
     guard var s = t.initial else { return }
     change(&s)
@@ -97,13 +106,7 @@ func withInitial(_ t: inout Transition, _ change: (inout State) -> Void) {
     ]
 
     @Test(arguments: cases)
-    func decides(_ c: Case) {
-        let t = decide(c)
-        #expect(t.status == c.status)
-        #expect(t.proposed?.type == c.resultType)
-        if let name = c.resultName { #expect(t.proposed?.name == name) }
-        if let reason = c.reason { #expect(t.reason == reason) }
-    }
+    func decides(_ c: Case) { check(c) }
 
     @Test func retryStateCarriesTheFailureAndTheDelay() {
         var c = FlowRuleTests.cases.first { $0.name == "failed flow with retries" }!
@@ -186,13 +189,7 @@ func withInitial(_ t: inout Transition, _ change: (inout State) -> Void) {
     ]
 
     @Test(arguments: cases)
-    func decides(_ c: Case) {
-        let t = decide(c)
-        #expect(t.status == c.status)
-        #expect(t.proposed?.type == c.resultType)
-        if let name = c.resultName { #expect(t.proposed?.name == name) }
-        if let reason = c.reason { #expect(t.reason == reason) }
-    }
+    func decides(_ c: Case) { check(c) }
 
     @Test func retryDelaysFollowTheAttempt() {
         var c = TaskRuleTests.cases.first { $0.name == "failed task with retries" }!

@@ -70,7 +70,6 @@ public enum Relation: String, Sendable {
 /// WeirStore renders it to SQL; nothing here knows SQL.
 public indirect enum Condition: Sendable, Equatable {
     case always
-    case never
     case and([Condition])
     case or([Condition])
     case not(Condition)

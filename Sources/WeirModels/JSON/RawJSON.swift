@@ -12,8 +12,6 @@ public struct RawJSON: Sendable, Equatable, JSONWritable {
 
     /// `{}`.
     public static let emptyObject = RawJSON("{}")
-    /// `[]`.
-    public static let emptyArray = RawJSON("[]")
 
     /// Parses the text back into a value (it was valid when stored).
     public var value: JSONValue { (try? JSONParser.parse(text)) ?? .null }
@@ -24,7 +22,5 @@ public struct RawJSON: Sendable, Equatable, JSONWritable {
 
 extension JSONWriter {
     /// Writes raw JSON or `null`.
-    public mutating func raw(_ r: RawJSON?) { if let r { w_raw(r.text) } else { null() } }
-
-    private mutating func w_raw(_ s: String) { raw(s) }
+    public mutating func raw(_ r: RawJSON?) { if let r { raw(r.text) } else { null() } }
 }

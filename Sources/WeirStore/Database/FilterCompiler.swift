@@ -33,7 +33,6 @@ struct FilterCompiler {
     func compile(_ p: Condition) -> any SQLExpression {
         switch p {
         case .always: return SQLRaw("1 = 1")
-        case .never: return SQLRaw("1 = 0")
         case .and(let parts): return group(parts.map(compile), "AND")
         case .or(let parts): return group(parts.map(compile), "OR")
         case .not(let inner): return SQLQueryString("NOT (\(compile(inner)))")
