@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -28,6 +29,7 @@ let package = Package(
                 "WeirModels", "WeirOrchestration",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
@@ -52,11 +54,12 @@ let package = Package(
         ),
         .testTarget(name: "WeirModelsTests", dependencies: ["WeirModels"]),
         .testTarget(name: "WeirOrchestrationTests", dependencies: ["WeirOrchestration"]),
-        .testTarget(name: "WeirStoreTests", dependencies: ["WeirStore"]),
+        .target(name: "WeirTestSupport", dependencies: ["WeirStore"], path: "Tests/WeirTestSupport"),
+        .testTarget(name: "WeirStoreTests", dependencies: ["WeirStore", "WeirTestSupport"]),
         .testTarget(
             name: "WeirServerTests",
             dependencies: [
-                "WeirServer", "WeirModels", "WeirStore",
+                "WeirServer", "WeirModels", "WeirStore", "WeirTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]

@@ -8,6 +8,11 @@ Environment:
   WEIR_BIN              the weir executable (default: <repo>/.build/debug/weir)
   WEIR_COMPAT_API_URL   run against an already running server instead (e.g. a reference
                         `prefect server start`, to check the tests themselves); nothing is spawned
+  WEIR_TEST_DATABASE_URL  a PostgreSQL server (postgresql://user@host:port/db): every weir the
+                        suite starts gets a fresh database of its own on it instead of SQLite
+
+The late-runs service is off in the servers the suite starts (as in the reference servers the
+differential tests compare with), except where a test turns it on.
 """
 
 from __future__ import annotations
@@ -54,6 +59,27 @@ def _weir_bin() -> Path:
     return path
 
 
+def fresh_database_url(home: Path) -> str:
+    """A new, empty database for one weir: a PostgreSQL database on WEIR_TEST_DATABASE_URL's server
+    when that is set, else an SQLite file under `home`."""
+    base = os.environ.get("WEIR_TEST_DATABASE_URL")
+    if not base:
+        return f"sqlite:///{home}/weir.db"
+    name = f"weir_compat_{uuid.uuid4().hex[:16]}"
+    subprocess.run(["psql", base, "-q", "-v", "ON_ERROR_STOP=1", "-c", f"CREATE DATABASE {name}"], check=True,
+                   stdout=subprocess.DEVNULL)
+    prefix, _, rest = base.partition("://")
+    authority = rest.split("/", 1)[0]
+    query = rest.split("?", 1)[1] if "?" in rest else ""
+    return f"{prefix}://{authority}/{name}" + (f"?{query}" if query else "")
+
+
+def weir_env(home: Path, **extra: str) -> dict:
+    """The environment of a weir the suite starts: its home, its own database, late runs off."""
+    return dict(os.environ, WEIR_HOME=str(home), PREFECT_SERVER_DATABASE_CONNECTION_URL=fresh_database_url(home),
+                PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED="false", **extra)
+
+
 def _wait_healthy(url: str, proc: subprocess.Popen | None, log_path: Path | None) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT
     last_error: Exception | None = None
@@ -92,7 +118,7 @@ def weir_server():
     home = Path(tempfile.mkdtemp(prefix="weir-compat-home-"))
     log_path = home / "server.log"
     port = _free_port()
-    env = dict(os.environ, WEIR_HOME=str(home))
+    env = weir_env(home)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [str(binary), "serve", "--port", str(port)],

@@ -21,7 +21,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from conftest import _free_port, _weir_bin
+from conftest import _free_port, _weir_bin, weir_env
 
 
 def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
@@ -40,11 +40,15 @@ def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
 
 
 @contextlib.contextmanager
-def _server(cmd: list[str], env: dict, timeout: float) -> Iterator[str]:
+def _server(cmd: list[str], env: dict | None, timeout: float) -> Iterator[str]:
+    """`env` None: a weir's environment (its own database, see conftest.weir_env)."""
     home = Path(tempfile.mkdtemp(prefix="weir-diff-"))
     log = home / "server.log"
     port = _free_port()
-    full_env = dict(os.environ, **{k: v.replace("{home}", str(home)) for k, v in env.items()})
+    if env is None:
+        full_env = weir_env(home)
+    else:
+        full_env = dict(os.environ, **{k: v.replace("{home}", str(home)) for k, v in env.items()})
     with open(log, "wb") as out:
         proc = subprocess.Popen([c.replace("{port}", str(port)) for c in cmd], env=full_env, stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -89,5 +93,5 @@ def reference_server(recorder: bool = False) -> Iterator[str]:
 @contextlib.contextmanager
 def weir_server_process() -> Iterator[str]:
     """A fresh weir's API URL for the duration of the block."""
-    with _server([str(_weir_bin()), "serve", "--port", "{port}"], {"WEIR_HOME": "{home}"}, timeout=30) as url:
+    with _server([str(_weir_bin()), "serve", "--port", "{port}"], None, timeout=30) as url:
         yield url

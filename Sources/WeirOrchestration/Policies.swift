@@ -37,6 +37,12 @@ public enum Policies {
         .rule(BypassCancellingFlowRunsWithNoInfra()),
     ] + flowTransforms)
 
+    /// `MarkLateRunsPolicy`: what the late-runs service's `Late` proposals go through (weir has no
+    /// deployment concurrency limits yet, so `EnforceDeploymentConcurrencyOnLate` has nothing to do).
+    public static let markLate = Policy([
+        .rule(EnsureOnlyScheduledFlowsMarkedLate()),
+    ] + flowTransforms)
+
     /// `CoreTaskPolicy`: what an unforced task run proposal goes through.
     public static let coreTask = Policy([
         .rule(CacheRetrieval()),

@@ -50,7 +50,7 @@ struct StoreService: Service {
 
 /// Opens the database and builds the application that `weir serve` runs.
 public func buildApplication(settings: Settings, logger: Logger = Logger(label: "weir")) async throws -> some ApplicationProtocol {
-    let store = try await Store.openSQLite(path: settings.databasePath, logger: logger)
+    let store = try await Store.open(settings.database, poolSize: settings.databasePoolSize, logger: logger)
     let hub = EventHub()
     store.backend.setEventSink { events in await hub.publish(events) }
     let router = buildRouter(store: store, settings: settings, hub: hub)
@@ -58,7 +58,9 @@ public func buildApplication(settings: Settings, logger: Logger = Logger(label: 
         router: router,
         server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(store: store, settings: settings, hub: hub)),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "weir"),
-        services: [StoreService(store: store)],
+        services: settings.lateRunsEnabled
+            ? [LateRunsService(store: store, settings: settings, logger: logger), StoreService(store: store)]
+            : [StoreService(store: store)],
         logger: logger
     )
 }

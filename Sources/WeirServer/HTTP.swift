@@ -56,6 +56,16 @@ func detailResponse(_ message: String, status: HTTPResponse.Status) -> Response 
     return jsonResponse(w.bytes, status: status)
 }
 
+/// The reference's 503 for errors a client may retry, with `Retry-After` (which the Prefect client
+/// honours) so clients back off while the database is down or restarting.
+func unavailableResponse() -> Response {
+    var w = JSONWriter(capacity: 64)
+    w.beginObject(); w.key("exception_message"); w.string("Service Unavailable"); w.endObject()
+    var r = jsonResponse(w.bytes, status: .serviceUnavailable)
+    r.headers[.retryAfter] = "5"
+    return r
+}
+
 /// An error answered with `{"detail": ...}` and a status.
 struct DetailError: Error {
     var status: HTTPResponse.Status
@@ -213,6 +223,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .conflict: return detailResponse(e.message, status: .conflict)
             case .forbidden: return detailResponse(e.message, status: .forbidden)
             case .badRequest: return detailResponse(e.message, status: .badRequest)
+            case .unavailable: return unavailableResponse()
             }
         } catch let e as HTTPError {
             switch e.status {
@@ -222,7 +233,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             default: return detailResponse(e.body ?? e.status.reasonPhrase, status: e.status)
             }
         } catch {
-            context.logger.error("unhandled error: \(error)")
+            if isRetryableStoreError(error) {
+                context.logger.warning("database unavailable: \(String(reflecting: error))")
+                return unavailableResponse()
+            }
+            context.logger.error("unhandled error: \(String(reflecting: error))")
             var w = JSONWriter(capacity: 64)
             w.beginObject(); w.key("exception_message"); w.string("Internal Server Error"); w.endObject()
             return jsonResponse(w.bytes, status: .internalServerError)

@@ -5,7 +5,7 @@ import WeirOrchestration
 /// Weir's persistence: one repository per resource over one database.
 public struct Store: Sendable {
     /// The database the repositories share.
-    public let backend: SQLiteBackend
+    public let backend: any StoreBackend
     public var flows: FlowRepository { FlowRepository(backend: backend) }
     public var flowRuns: FlowRunRepository { FlowRunRepository(backend: backend) }
     public var taskRuns: TaskRunRepository { TaskRunRepository(backend: backend) }
@@ -14,10 +14,22 @@ public struct Store: Sendable {
     public var logs: LogRepository { LogRepository(backend: backend) }
     public var states: StateHistoryRepository { StateHistoryRepository(backend: backend) }
     public var events: EventRepository { EventRepository(backend: backend) }
+    public var services: ServiceRepository { ServiceRepository(backend: backend) }
+
+    /// A store over an open backend.
+    public init(backend: any StoreBackend) { self.backend = backend }
 
     /// Opens the SQLite database at `path`, migrating it.
     public static func openSQLite(path: String, logger: Logger = Logger(label: "weir.store")) async throws -> Store {
         Store(backend: try await SQLiteBackend.open(path: path, logger: logger))
+    }
+
+    /// Opens (and migrates) the database at `location`; `poolSize` is PostgreSQL's connection pool size.
+    public static func open(_ location: DatabaseLocation, poolSize: Int = 10, logger: Logger = Logger(label: "weir.store")) async throws -> Store {
+        switch location {
+        case .sqlite(let path): return try await openSQLite(path: path, logger: logger)
+        case .postgres(let p): return Store(backend: try await PostgresBackend.open(p, poolSize: poolSize, logger: logger))
+        }
     }
 
     /// Closes the database.

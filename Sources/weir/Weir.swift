@@ -23,7 +23,7 @@ struct DatabaseOptions: ParsableArguments {
     /// The environment's settings with the command-line override applied.
     func settings() throws -> Settings {
         var s = try Settings.fromEnvironment()
-        if let url = databaseURL { s.databasePath = try Settings.databasePath(fromURL: url) }
+        if let url = databaseURL { s.database = try DatabaseLocation.parse(url) }
         return s
     }
 }
@@ -44,7 +44,7 @@ struct Serve: AsyncParsableCommand {
         if let port { settings.port = port }
         var logger = Logger(label: "weir")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        logger.info("database \(settings.databasePath)")
+        logger.info("database \(settings.database)")
         let app = try await buildApplication(settings: settings, logger: logger)
         try await app.runService()
     }
@@ -57,8 +57,8 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try database.settings()
-        let store = try await Store.openSQLite(path: settings.databasePath)
+        let store = try await Store.open(settings.database, poolSize: 1)
         await store.close()
-        print("database at \(settings.databasePath) is up to date")
+        print("database \(settings.database) is up to date")
     }
 }

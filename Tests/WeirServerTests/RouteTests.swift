@@ -6,20 +6,21 @@ import Testing
 import WeirModels
 @testable import WeirServer
 import WeirStore
+import WeirTestSupport
 
-/// Runs `body` against the router on a fresh database.
+/// Runs `body` against the router on a fresh database (SQLite, or PostgreSQL when
+/// `WEIR_TEST_DATABASE_URL` is set).
 func withApp(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("weir-http-\(UUID().uuidString)")
-    let store = try await Store.openSQLite(path: dir.appendingPathComponent("weir.db").path)
-    let app = Application(router: buildRouter(store: store, settings: Settings(databasePath: "")))
-    do {
+    try await TestDatabase.withStore { store in
+        let app = Application(router: buildRouter(store: store, settings: Settings(databasePath: "")))
         try await app.test(.router) { client in try await body(client) }
-    } catch {
-        await store.close()
-        throw error
     }
-    await store.close()
-    try? FileManager.default.removeItem(at: dir)
+}
+
+/// A response a test did not expect, with its status and body.
+struct UnexpectedResponse: Error, CustomStringConvertible {
+    let description: String
+    init(_ r: TestResponse) { description = "\(r.status.code) \(String(buffer: r.body))" }
 }
 
 /// Parses a response body.
@@ -226,10 +227,10 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
                     group.addTask {
                         for j in 0..<25 {
                             let created = try await post(client, "/api/flow_runs/", #"{"flow_id":"\#(flowId)","name":"r-\#(i)-\#(j)","idempotency_key":"k-\#(j % 10)-\#(i % 2)"}"#)
-                            guard created.status == .created || created.status == .ok else { throw CancellationError() }
+                            guard created.status == .created || created.status == .ok else { throw UnexpectedResponse(created) }
                             let runId = try MoreRouteTests().id(created)
                             let set = try await post(client, "/api/flow_runs/\(runId)/set_state", #"{"state":{"type":"RUNNING"}}"#)
-                            guard set.status == .created else { throw CancellationError() }
+                            guard set.status == .created else { throw UnexpectedResponse(set) }
                         }
                     }
                 }

@@ -1,20 +1,11 @@
 import Foundation
 import WeirModels
 @testable import WeirStore
+import WeirTestSupport
 
-/// A store on a fresh temporary database file.
+/// A store on a fresh database (SQLite, or PostgreSQL when `WEIR_TEST_DATABASE_URL` is set).
 func withStore(_ body: (Store) async throws -> Void) async throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("weir-test-\(UUID().uuidString)")
-    let store = try await Store.openSQLite(path: dir.appendingPathComponent("weir.db").path)
-    do {
-        try await body(store)
-    } catch {
-        await store.close()
-        try? FileManager.default.removeItem(at: dir)
-        throw error
-    }
-    await store.close()
-    try? FileManager.default.removeItem(at: dir)
+    try await TestDatabase.withStore(body)
 }
 
 /// Parses a Read Flow Runs body.

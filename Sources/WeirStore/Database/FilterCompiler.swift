@@ -51,7 +51,8 @@ struct FilterCompiler {
         case .greaterOrEqual(let c, let v): return SQLQueryString("\(column(c)) >= \(bind(v))")
         case .equals(let c, let v): return SQLQueryString("\(column(c)) = \(bind(v))")
         case .tagsContainAll(let c, let tags):
-            return group(Array(Set(tags)).sorted().map { dialect.tagsContain(column(c), $0) }, "AND")
+            if tags.isEmpty { return SQLRaw("1 = 1") }
+            return dialect.tagsContainAll(column(c), tags)
         case .tagsOverlap(let c, let tags):
             if tags.isEmpty { return SQLRaw("1 = 0") }
             return dialect.tagsOverlap(column(c), tags)

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import SQLKit
 
@@ -128,16 +129,60 @@ enum Migrations {
         ],
     ]
 
+    /// PostgreSQL-only statements appended to a migration (by index): GIN indexes on the JSON tag
+    /// arrays, which serve `tags.all_` (`@>`) and `tags.any_` (`?|`).
+    static let postgresExtras: [Int: [String]] = [
+        0: [
+            "CREATE INDEX ix_flow_run_tags ON flow_run USING gin ((CAST(tags AS jsonb)))",
+            "CREATE INDEX ix_task_run_tags ON task_run USING gin ((CAST(tags AS jsonb)))",
+        ],
+    ]
+
+    /// The PostgreSQL schema: the SQLite one with PostgreSQL's types (64-bit integers, doubles,
+    /// text compared bytewise as SQLite does), every index key ordered nulls-first as SQLite orders
+    /// them, and the PostgreSQL-only indexes.
+    static var postgres: [[String]] {
+        sqlite.enumerated().map { i, statements in statements.map(postgresStatement) + (postgresExtras[i] ?? []) }
+    }
+
+    /// One SQLite DDL statement in PostgreSQL's terms.
+    static func postgresStatement(_ sql: String) -> String {
+        if sql.hasPrefix("CREATE TABLE") {
+            var out = sql
+            for (from, to) in [("INTEGER", "BIGINT"), ("REAL", "DOUBLE PRECISION"), ("TEXT", "TEXT COLLATE \"C\"")] {
+                out = out.replacingOccurrences(of: "\\b\(from)\\b", with: to, options: .regularExpression)
+            }
+            return out
+        }
+        guard sql.hasPrefix("CREATE INDEX") || sql.hasPrefix("CREATE UNIQUE INDEX"),
+              let open = sql.firstIndex(of: "("), sql.hasSuffix(")") else { return sql }
+        let keys = String(sql[sql.index(after: open)..<sql.index(before: sql.endIndex)])
+        let ordered = splitTopLevel(keys).map { key -> String in
+            let k = key.trimmingCharacters(in: .whitespaces)
+            let isColumn = k.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+            return (isColumn ? k : "(\(k))") + " NULLS FIRST"
+        }
+        return String(sql[...open]) + ordered.joined(separator: ", ") + ")"
+    }
+
     /// Applies every migration newer than the database's recorded version.
     static func run(on db: any SQLDatabase, dialect: StoreDialect, logger: Logger) async throws {
-        try await db.raw("CREATE TABLE IF NOT EXISTS weir_schema_version (version INTEGER NOT NULL)").run()
-        let rows = try await db.raw("SELECT max(version) AS v FROM weir_schema_version").all()
-        let current = try rows.first?.decode(column: "v", as: Int?.self) ?? 0
-        let steps: [[String]]
         switch dialect {
-        case .sqlite: steps = sqlite
+        case .sqlite: try await runSQLite(on: db, logger: logger)
+        case .postgres: try await runPostgres(on: db, logger: logger)
         }
-        for (i, statements) in steps.enumerated() where i + 1 > current {
+    }
+
+    /// The recorded schema version (0 for a new database).
+    private static func version(_ db: any SQLDatabase) async throws -> Int {
+        try await db.raw("CREATE TABLE IF NOT EXISTS weir_schema_version (version BIGINT NOT NULL)").run()
+        let rows = try await db.raw("SELECT max(version) AS v FROM weir_schema_version").all()
+        return try rows.first?.decode(column: "v", as: Int?.self) ?? 0
+    }
+
+    private static func runSQLite(on db: any SQLDatabase, logger: Logger) async throws {
+        let current = try await version(db)
+        for (i, statements) in sqlite.enumerated() where i + 1 > current {
             try await db.raw("BEGIN IMMEDIATE").run()
             do {
                 for s in statements { try await db.raw(SQLQueryString(s)).run() }
@@ -148,6 +193,29 @@ enum Migrations {
                 throw error
             }
             logger.info("applied migration \(i + 1)")
+        }
+    }
+
+    /// The lock that makes replicas starting at once migrate one after another.
+    static let migrationLock: Int64 = 0x5745_4952_0001
+
+    /// PostgreSQL's DDL is transactional: the pending migrations apply in one transaction that holds
+    /// an advisory lock, so of several replicas starting together one migrates and the rest wait
+    /// and then find the schema current.
+    private static func runPostgres(on db: any SQLDatabase, logger: Logger) async throws {
+        try await db.raw("BEGIN").run()
+        do {
+            try await db.raw("SELECT pg_advisory_xact_lock(\(bind: migrationLock))").run()
+            let current = try await version(db)
+            for (i, statements) in postgres.enumerated() where i + 1 > current {
+                for s in statements { try await db.raw(SQLQueryString(s)).run() }
+                try await db.raw("INSERT INTO weir_schema_version (version) VALUES (\(literal: i + 1))").run()
+                logger.info("applied migration \(i + 1)")
+            }
+            try await db.raw("COMMIT").run()
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw error
         }
     }
 }

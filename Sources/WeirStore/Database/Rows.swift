@@ -5,7 +5,7 @@ import WeirModels
 /// A failure the API reports as a client error; the store knows nothing of HTTP status codes.
 public struct StoreError: Error, Sendable, Equatable {
     /// What kind of failure.
-    public enum Kind: Sendable { case notFound, conflict, forbidden, badRequest }
+    public enum Kind: Sendable { case notFound, conflict, forbidden, badRequest, unavailable }
     public var kind: Kind
     /// The reference's message.
     public var message: String
@@ -14,6 +14,9 @@ public struct StoreError: Error, Sendable, Equatable {
     static func conflict(_ m: String) -> StoreError { StoreError(kind: .conflict, message: m) }
     static func forbidden(_ m: String) -> StoreError { StoreError(kind: .forbidden, message: m) }
     static func badRequest(_ m: String) -> StoreError { StoreError(kind: .badRequest, message: m) }
+
+    /// The database cannot be reached (PostgreSQL down or restarting); the request may be retried.
+    static let unavailable = StoreError(kind: .unavailable, message: "Service Unavailable: the database is not reachable, retry shortly.")
 
     /// The reference's answer to a broken foreign key or unique constraint.
     static let integrity = StoreError.conflict("Data integrity conflict. This usually means a unique or foreign key constraint was violated. See server logs for details.")
@@ -57,12 +60,12 @@ func runEstimates(table: String, now: Timestamp) -> String {
     let n = now.microseconds
     return """
         CASE WHEN \(table).state_type = 'RUNNING' AND \(table).state_timestamp IS NOT NULL
-             THEN \(table).total_run_time + (\(n) - \(table).state_timestamp) / 1000000.0 ELSE \(table).total_run_time END AS est_run_time,
+             THEN \(table).total_run_time + (\(n) - \(table).state_timestamp) / CAST(1000000 AS DOUBLE PRECISION) ELSE \(table).total_run_time END AS est_run_time,
         CASE WHEN \(table).start_time IS NOT NULL AND \(table).expected_start_time IS NOT NULL AND \(table).start_time > \(table).expected_start_time
-             THEN (\(table).start_time - \(table).expected_start_time) / 1000000.0
+             THEN (\(table).start_time - \(table).expected_start_time) / CAST(1000000 AS DOUBLE PRECISION)
              WHEN \(table).start_time IS NULL AND \(table).expected_start_time IS NOT NULL AND \(table).expected_start_time < \(n)
                   AND coalesce(\(table).state_type, '') NOT IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')
-             THEN (\(n) - \(table).expected_start_time) / 1000000.0 ELSE 0 END AS est_lateness
+             THEN (\(n) - \(table).expected_start_time) / CAST(1000000 AS DOUBLE PRECISION) ELSE 0 END AS est_lateness
         """
 }
 
@@ -91,14 +94,19 @@ struct Columns {
     }
 }
 
-/// Maps SQLite constraint failures to the reference's 409.
+extension SQLDatabase {
+    /// ` FOR UPDATE` where the database has row locks (PostgreSQL); SQLite's writer is already exclusive.
+    var rowLock: String { dialect.name == "sqlite" ? "" : " FOR UPDATE" }
+}
+
+/// Maps constraint failures (unique, foreign key, not null) to the reference's 409.
 func mapIntegrity<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let e as StoreError {
         throw e
     } catch {
-        if "\(error)".contains("constraint") { throw StoreError.integrity }
+        if isConstraintViolation(error) { throw StoreError.integrity }
         throw error
     }
 }

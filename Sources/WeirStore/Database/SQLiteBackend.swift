@@ -32,18 +32,18 @@ actor ConnectionPool {
 /// The embedded database: one SQLite file in WAL mode with a single writer connection (writes are
 /// serialised in-process, so they never fail with "database is locked") and several readers that
 /// run concurrently with it.
-public final class SQLiteBackend: Sendable {
+public final class SQLiteBackend: StoreBackend {
     private let writer: ConnectionPool
     private let readers: ConnectionPool
     private let threadPool: NIOThreadPool
     /// The SQL dialect queries are rendered in.
     public let dialect: StoreDialect = .sqlite
     let logger: Logger
-    private let sink = NIOLockedValueBox<(@Sendable ([Event]) async -> Void)?>(nil)
+    private let events = EventDelivery()
 
     /// Where events emitted by committed transactions go (the server's event stream).
     public func setEventSink(_ handler: @escaping @Sendable ([Event]) async -> Void) {
-        sink.withLockedValue { $0 = handler }
+        events.set(handler)
     }
 
     /// Opens (creating if needed) the database at `path` and migrates it.
@@ -91,11 +91,13 @@ public final class SQLiteBackend: Sendable {
     /// Runs `body` in one write transaction: all of it commits, or none of it does. Events it
     /// emitted go to the sink after the commit.
     public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let collector = EventCollector()
-        let result = try await EventCollector.$current.withValue(collector) { try await transaction(body) }
-        let emitted = collector.events
-        if !emitted.isEmpty, let handler = sink.withLockedValue({ $0 }) { await handler(emitted) }
-        return result
+        try await events.collecting { try await transaction(body) }
+    }
+
+    /// SQLite write transactions already exclude each other (one writer, `BEGIN IMMEDIATE`), across
+    /// processes too, so this is a plain write.
+    public func writeExclusively<T: Sendable>(key: Int64, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T? {
+        try await write(body)
     }
 
     private func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {

@@ -1,18 +1,32 @@
+import Foundation
 import SQLKit
 
-/// The one place where SQL differs between databases: JSON tag tests, JSON field access, and the
-/// schema DDL. Everything else is rendered by SQLKit from the same expressions.
+/// The one place where SQL differs between databases: JSON tag tests, JSON field access,
+/// case-insensitive matching and null ordering. Everything else is rendered by SQLKit from the
+/// same expressions.
 public enum StoreDialect: Sendable {
     case sqlite
+    case postgres
 
-    /// The JSON tag array in `column` holds `tag`.
-    func tagsContain(_ column: any SQLExpression, _ tag: String) -> any SQLExpression {
-        SQLQueryString("EXISTS (SELECT 1 FROM json_each(\(column)) WHERE json_each.value = \(bind: tag))")
+    /// The JSON tag array in `column` holds every one of `tags` (PostgreSQL: one `@>` test that
+    /// the GIN index on `tags::jsonb` serves).
+    func tagsContainAll(_ column: any SQLExpression, _ tags: [String]) -> any SQLExpression {
+        let unique = Array(Set(tags)).sorted()
+        switch self {
+        case .sqlite:
+            let parts = unique.map { SQLQueryString("(EXISTS (SELECT 1 FROM json_each(\(column)) WHERE json_each.value = \(bind: $0)))") as any SQLExpression }
+            return SQLQueryString("(\(SQLList(parts, separator: SQLRaw(" AND "))))")
+        case .postgres:
+            return SQLQueryString("(CAST(\(column) AS jsonb) @> CAST(\(bind: tagsJSON(unique)) AS jsonb))")
+        }
     }
 
     /// The JSON tag array in `column` holds at least one of `tags`.
     func tagsOverlap(_ column: any SQLExpression, _ tags: [String]) -> any SQLExpression {
-        SQLQueryString("EXISTS (SELECT 1 FROM json_each(\(column)) WHERE json_each.value IN (\(binds: tags)))")
+        switch self {
+        case .sqlite: return SQLQueryString("EXISTS (SELECT 1 FROM json_each(\(column)) WHERE json_each.value IN (\(binds: tags)))")
+        case .postgres: return SQLQueryString("(CAST(\(column) AS jsonb) ?| \(bind: tags))")
+        }
     }
 
     /// The JSON tag array in `column` is empty.
@@ -22,7 +36,10 @@ public enum StoreDialect: Sendable {
 
     /// A string field of a JSON object column, as text.
     func jsonText(_ column: any SQLExpression, field: String) -> any SQLExpression {
-        SQLQueryString("json_extract(\(column), \(literal: "$." + field))")
+        switch self {
+        case .sqlite: return SQLQueryString("json_extract(\(column), \(literal: "$." + field))")
+        case .postgres: return SQLQueryString("(CAST(\(column) AS jsonb) ->> \(literal: field))")
+        }
     }
 
     /// Case-insensitive (ASCII) substring test with `%`, `_` and `/` taken literally.
@@ -35,9 +52,43 @@ public enum StoreDialect: Sendable {
         return SQLQueryString("lower(\(column)) LIKE \(bind: "%" + escaped + "%") ESCAPE '/'")
     }
 
-    /// Case-insensitive (ASCII) LIKE with `%`/`_` as wildcards and no escape character, as the
-    /// reference's `ILIKE` behaves on SQLite.
+    /// Case-insensitive LIKE with `%`/`_` as wildcards and no escape character, as the reference's
+    /// `ILIKE` behaves on SQLite.
     func ilike(_ column: any SQLExpression, pattern: String) -> any SQLExpression {
-        SQLQueryString("\(column) LIKE \(bind: pattern)")
+        switch self {
+        case .sqlite: return SQLQueryString("\(column) LIKE \(bind: pattern)")
+        case .postgres: return SQLQueryString("\(column) ILIKE \(bind: pattern) ESCAPE ''")
+        }
     }
+
+    /// An ORDER BY list with SQLite's null ordering on every database (nulls smallest: first when
+    /// ascending, last when descending), which PostgreSQL's indexes are built to match.
+    func orderBy(_ clauses: String) -> String {
+        guard self == .postgres else { return clauses }
+        return splitTopLevel(clauses).map { clause in
+            let c = clause.trimmingCharacters(in: .whitespaces)
+            if c.hasSuffix(" DESC") { return c + " NULLS LAST" }
+            if c.hasSuffix(" ASC") { return c + " NULLS FIRST" }
+            return c + " ASC NULLS FIRST"
+        }.joined(separator: ", ")
+    }
+}
+
+/// Splits `a, f(b, c), d` at the commas outside parentheses.
+func splitTopLevel(_ text: String) -> [String] {
+    var parts: [String] = []
+    var depth = 0
+    var current = ""
+    for ch in text {
+        if ch == "(" { depth += 1 }
+        if ch == ")" { depth -= 1 }
+        if ch == ",", depth == 0 {
+            parts.append(current)
+            current = ""
+        } else {
+            current.append(ch)
+        }
+    }
+    parts.append(current)
+    return parts
 }

@@ -4,7 +4,7 @@ import WeirModels
 
 /// Deployments: upsert by flow and name, lookup, and creating flow runs from them.
 public struct DeploymentRepository: Sendable {
-    let backend: SQLiteBackend
+    let backend: any StoreBackend
 
     static let select = """
         SELECT deployment.*, work_queue.name AS wq_name, work_pool.name AS wp_name FROM deployment

@@ -5,7 +5,7 @@ import WeirOrchestration
 
 /// Events: stored as they arrive (a repeated id is ignored), and task runs recorded from them.
 public struct EventRepository: Sendable {
-    let backend: SQLiteBackend
+    let backend: any StoreBackend
 
     static func decode(_ r: any SQLRow) -> Event {
         let related: [JSONValue]

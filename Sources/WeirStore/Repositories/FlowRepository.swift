@@ -4,7 +4,7 @@ import WeirModels
 
 /// Flows: create-or-return by name, lookups and filtered listings.
 public struct FlowRepository: Sendable {
-    let backend: SQLiteBackend
+    let backend: any StoreBackend
     var compiler: FilterCompiler { FilterCompiler(dialect: backend.dialect) }
 
     static func decode(_ r: any SQLRow) -> Flow {

@@ -6,7 +6,7 @@ import WeirOrchestration
 /// Flow runs: creation (with idempotency, queue resolution and labels), state changes, and Read
 /// Flow Runs.
 public struct FlowRunRepository: Sendable {
-    let backend: SQLiteBackend
+    let backend: any StoreBackend
     var compiler: FilterCompiler { FilterCompiler(dialect: backend.dialect) }
 
     /// The columns every flow run read selects: the row plus its queue and pool through `work_queue_id`.
@@ -103,10 +103,12 @@ public struct FlowRunRepository: Sendable {
         return (run, true)
     }
 
-    /// Proposes a state (`POST /flow_runs/{id}/set_state`); nil when the run does not exist.
-    public func setState(_ id: UUID, _ request: SetStateRequest, now: Timestamp = .now()) async throws -> OrchestrationResult? {
+    /// Proposes a state (`POST /flow_runs/{id}/set_state`); nil when the run does not exist. The
+    /// state is stamped with the clock read inside the transaction (unless `now` is given), so a
+    /// run's states are stamped in the order they are written, whichever replica writes them.
+    public func setState(_ id: UUID, _ request: SetStateRequest, now: Timestamp? = nil) async throws -> OrchestrationResult? {
         try await backend.write { db in
-            try await RunStates.propose(db, kind: .flow, id: id, proposal: request.state, force: request.force, now: now)
+            try await RunStates.propose(db, kind: .flow, id: id, proposal: request.state, force: request.force, now: now ?? .now())
         }
     }
 
@@ -137,7 +139,7 @@ public struct FlowRunRepository: Sendable {
 
     /// The SQL of a Read Flow Runs query.
     func sql(_ q: ReadFlowRunsQuery) -> SQLQueryString {
-        "\(unsafeRaw: Self.select) WHERE \(compiler.compile(q.filter.condition)) ORDER BY \(unsafeRaw: Self.order(q.sort)) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        "\(unsafeRaw: Self.select) WHERE \(compiler.compile(q.filter.condition)) ORDER BY \(unsafeRaw: backend.dialect.orderBy(Self.order(q.sort))) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
     }
 
     /// Read Flow Runs: the runs matching a `POST /flow_runs/filter` body, sorted and paged.
@@ -152,10 +154,21 @@ public struct FlowRunRepository: Sendable {
         return try await backend.read { db in try await db.raw(query).first()?.int("n") ?? 0 }
     }
 
-    /// The rendered SQL and binds of a query, for plans and tests.
-    public func explain(_ q: ReadFlowRunsQuery) async throws -> [String] {
-        let query: SQLQueryString = "EXPLAIN QUERY PLAN \(sql(q))"
-        return try await backend.read { db in try await db.raw(query).all().map { $0.string("detail") } }
+    /// The database's plan for a query (`EXPLAIN QUERY PLAN` details on SQLite, `EXPLAIN` lines
+    /// on PostgreSQL, or `EXPLAIN ANALYZE` with `analyze`), for plan checks and docs. On PostgreSQL
+    /// `withoutSequentialScans` asks for the plan with sequential scans disabled: whether an index
+    /// can serve the query at all, whatever the table's current size.
+    public func explain(_ q: ReadFlowRunsQuery, analyze: Bool = false, withoutSequentialScans: Bool = false) async throws -> [String] {
+        let dialect = backend.dialect
+        let prefix = dialect == .sqlite ? "EXPLAIN QUERY PLAN" : (analyze ? "EXPLAIN ANALYZE" : "EXPLAIN")
+        let query: SQLQueryString = "\(unsafeRaw: prefix) \(sql(q))"
+        let noSeqScan = withoutSequentialScans && dialect == .postgres
+        return try await backend.read { db in
+            if noSeqScan { try await db.raw("SET enable_seqscan = off").run() }
+            let lines = try await db.raw(query).all().map { dialect == .sqlite ? $0.string("detail") : $0.string("QUERY PLAN") }
+            if noSeqScan { try await db.raw("RESET enable_seqscan").run() }
+            return lines
+        }
     }
 }
 

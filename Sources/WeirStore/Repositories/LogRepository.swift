@@ -4,7 +4,7 @@ import WeirModels
 
 /// Logs shipped by runs: batches in, filtered reads out.
 public struct LogRepository: Sendable {
-    let backend: SQLiteBackend
+    let backend: any StoreBackend
     var compiler: FilterCompiler { FilterCompiler(dialect: backend.dialect) }
 
     static func decode(_ r: any SQLRow) -> Log {

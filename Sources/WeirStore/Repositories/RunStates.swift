@@ -22,10 +22,12 @@ enum RunStates {
         return State(id: id, type: type, name: r["name"].string() ?? type.defaultName, timestamp: ts, message: r["message"].string(), data: data, stateDetails: details)
     }
 
-    /// Loads what orchestration needs of a run, locked for this transaction (the single writer).
+    /// Loads what orchestration needs of a run, locked for this transaction (SQLite's single
+    /// writer; on PostgreSQL a row lock, so a concurrent proposal for the same run waits for this
+    /// one and is then retried against the state it wrote).
     static func load(_ db: any SQLDatabase, kind: RunKind, id: UUID) async throws -> (RunBookkeeping, State?)? {
         let t = tables(kind)
-        guard let r = try await db.raw("SELECT * FROM \(ident: t.run) WHERE id = \(bind: id.lowercased)").first() else { return nil }
+        guard let r = try await db.raw("SELECT * FROM \(ident: t.run) WHERE id = \(bind: id.lowercased)\(unsafeRaw: db.rowLock)").first() else { return nil }
         var b = RunBookkeeping(id: id, kind: kind)
         if kind == .flow {
             b.parentTaskRunId = r.optUUID("parent_task_run_id")
@@ -51,15 +53,15 @@ enum RunStates {
     }
 
     /// Proposes a state for a run and writes the outcome; nil when the run does not exist.
-    static func propose(_ db: any SQLDatabase, kind: RunKind, id: UUID, proposal: StateCreate, force: Bool, now: Timestamp) async throws -> OrchestrationResult? {
+    static func propose(_ db: any SQLDatabase, kind: RunKind, id: UUID, proposal: StateCreate, force: Bool, now: Timestamp, policy override: Policy? = nil) async throws -> OrchestrationResult? {
         guard let (run, initial) = try await load(db, kind: kind, id: id) else { return nil }
         let proposed = State(id: UUID(), type: proposal.type, name: proposal.name ?? proposal.type.defaultName, timestamp: now,
                              message: proposal.message, data: proposal.data, stateDetails: proposal.stateDetails)
         var t = Transition(run: run, initial: initial, proposed: proposed, now: now)
         let policy: Policy
         switch kind {
-        case .flow: policy = force ? Policies.minimalFlow : Policies.coreFlow
-        case .task: policy = force ? Policies.minimalTask : Policies.coreTask
+        case .flow: policy = override ?? (force ? Policies.minimalFlow : Policies.coreFlow)
+        case .task: policy = override ?? (force ? Policies.minimalTask : Policies.coreTask)
         }
         if kind == .task, !force {
             if let flowRunId = run.flowRunId, let row = try await db.raw("SELECT run_count, state FROM flow_run WHERE id = \(bind: flowRunId.lowercased)").first() {
@@ -151,7 +153,7 @@ enum RunStates {
 
 /// Reading a run's state history.
 public struct StateHistoryRepository: Sendable {
-    let backend: SQLiteBackend
+    let backend: any StoreBackend
 
     static func decode(_ r: any SQLRow) -> State? {
         guard let type = r.stateType("type") else { return nil }

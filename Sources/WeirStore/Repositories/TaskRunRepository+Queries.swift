@@ -8,7 +8,7 @@ extension TaskRunRepository {
 
     /// `estimated_run_time` in SQL, for the duration sorts.
     static func estimatedRunTime(now: Timestamp) -> String {
-        "(CASE WHEN task_run.state_type = 'RUNNING' AND task_run.state_timestamp IS NOT NULL THEN task_run.total_run_time + (\(now.microseconds) - task_run.state_timestamp) / 1000000.0 ELSE task_run.total_run_time END)"
+        "(CASE WHEN task_run.state_type = 'RUNNING' AND task_run.state_timestamp IS NOT NULL THEN task_run.total_run_time + (\(now.microseconds) - task_run.state_timestamp) / CAST(1000000 AS DOUBLE PRECISION) ELSE task_run.total_run_time END)"
     }
 
     static func order(_ sort: TaskRunSort, now: Timestamp) -> String {
@@ -27,7 +27,7 @@ extension TaskRunRepository {
 
     /// Task runs matching a `POST /task_runs/filter` (or paginate) body.
     public func filter(_ q: ReadTaskRunsQuery, now: Timestamp = .now()) async throws -> [TaskRun] {
-        let sql: SQLQueryString = "SELECT * FROM task_run WHERE \(compiler.compile(q.filter.condition)) ORDER BY \(unsafeRaw: Self.order(q.sort, now: now)) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        let sql: SQLQueryString = "SELECT * FROM task_run WHERE \(compiler.compile(q.filter.condition)) ORDER BY \(unsafeRaw: backend.dialect.orderBy(Self.order(q.sort, now: now))) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
         return try await backend.read { db in try await db.raw(sql).all().map(Self.decode) }
     }
 

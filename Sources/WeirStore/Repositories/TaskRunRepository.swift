@@ -5,7 +5,7 @@ import WeirOrchestration
 
 /// Task runs: creation (idempotent on flow run, task key and dynamic key), lookups, state changes.
 public struct TaskRunRepository: Sendable {
-    let backend: SQLiteBackend
+    let backend: any StoreBackend
 
     static func decode(_ r: any SQLRow) -> TaskRun {
         TaskRun(id: r.uuid("id"), created: r.timestamp("created"), updated: r.timestamp("updated"), name: r.string("name"),
@@ -74,10 +74,12 @@ public struct TaskRunRepository: Sendable {
         }
     }
 
-    /// Proposes a state (`POST /task_runs/{id}/set_state`); nil when the run does not exist.
-    public func setState(_ id: UUID, _ request: SetStateRequest, now: Timestamp = .now()) async throws -> OrchestrationResult? {
+    /// Proposes a state (`POST /task_runs/{id}/set_state`); nil when the run does not exist. The
+    /// state is stamped with the clock read inside the transaction (unless `now` is given), so a
+    /// run's states are stamped in the order they are written.
+    public func setState(_ id: UUID, _ request: SetStateRequest, now: Timestamp? = nil) async throws -> OrchestrationResult? {
         try await backend.write { db in
-            try await RunStates.propose(db, kind: .task, id: id, proposal: request.state, force: request.force, now: now)
+            try await RunStates.propose(db, kind: .task, id: id, proposal: request.state, force: request.force, now: now ?? .now())
         }
     }
 }

@@ -4,7 +4,7 @@ import WeirModels
 
 /// Work pools and their queues.
 public struct WorkPoolRepository: Sendable {
-    let backend: SQLiteBackend
+    let backend: any StoreBackend
     var compiler: FilterCompiler { FilterCompiler(dialect: backend.dialect) }
 
     static func decodePool(_ r: any SQLRow) -> WorkPool {

@@ -1,0 +1,32 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WeirModels
+import WeirStore
+
+/// `MarkLateRuns`: every loop, flow runs still `Scheduled` well past their start time become
+/// `Late`. With several replicas on one PostgreSQL database each pass runs in one replica at a time
+/// (the store's advisory lock), so a run is marked once, and the others carry on if one stops.
+struct LateRunsService: Service {
+    let store: Store
+    let settings: Settings
+    let logger: Logger
+
+    func run() async throws {
+        let interval = Duration.milliseconds(Int(settings.lateRunsLoopSeconds * 1000))
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    if case .marked(let n) = try await store.services.markLateRuns(afterSeconds: settings.lateRunsAfterSeconds), n > 0 {
+                        logger.info("marked \(n) flow runs late")
+                    }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.warning("late runs pass failed: \(String(reflecting: error))")
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import PostgresKit
+import PostgresNIO
+import SQLKit
+import WeirModels
+
+/// PostgreSQL: a pool of connections (PostgresNIO's `PostgresClient`, which reconnects after the
+/// server restarts). Writes are short SERIALIZABLE transactions retried on a serialization
+/// conflict, so concurrent state changes of one run, from any number of Weir replicas, apply one
+/// after another exactly as on SQLite's single writer; idempotent creates hold across replicas for
+/// the same reason. While the server cannot be reached, operations fail with
+/// ``StoreError/unavailable`` (the API answers 503 with `Retry-After`).
+public final class PostgresBackend: StoreBackend {
+    public let dialect: StoreDialect = .postgres
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let events = EventDelivery()
+    private let logger: Logger
+    /// How long a request waits for a connection before answering "unavailable".
+    private let acquireTimeout: Duration
+
+    /// Connects to the server, migrates the schema and returns the backend.
+    public static func open(_ location: PostgresLocation, poolSize: Int = 10, acquireTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "weir.store")) async throws -> PostgresBackend {
+        var config: PostgresClient.Configuration
+        if let dir = location.socketDirectory {
+            config = .init(unixSocketPath: "\(dir)/.s.PGSQL.\(location.port)", username: location.username, password: location.password, database: location.database)
+        } else {
+            config = .init(host: location.host, port: location.port, username: location.username, password: location.password, database: location.database, tls: location.tls)
+        }
+        config.options.maximumConnections = max(1, poolSize)
+        config.options.minimumConnections = 0
+        config.options.connectTimeout = .seconds(5)
+        config.options.keepAliveBehavior = .init(frequency: .seconds(15))
+        let client = PostgresClient(configuration: config, backgroundLogger: logger)
+        let runner = Task { await client.run() }
+        let backend = PostgresBackend(client: client, runner: runner, acquireTimeout: acquireTimeout, logger: logger)
+        do {
+            try await backend.withConnection { conn in
+                try await Migrations.run(on: conn.sql(queryLogLevel: nil), dialect: .postgres, logger: logger)
+            }
+        } catch {
+            await backend.close()
+            throw error
+        }
+        return backend
+    }
+
+    private init(client: PostgresClient, runner: Task<Void, Never>, acquireTimeout: Duration, logger: Logger) {
+        self.client = client
+        self.runner = runner
+        self.acquireTimeout = acquireTimeout
+        self.logger = logger
+    }
+
+    public func setEventSink(_ handler: @escaping @Sendable ([Event]) async -> Void) {
+        events.set(handler)
+    }
+
+    /// Leases a connection for `body`, failing with ``StoreError/unavailable`` when none can be had
+    /// within the acquire timeout or the connection breaks.
+    private func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let acquired = NIOLockedValueBox(false)
+        let timeout = acquireTimeout
+        do {
+            return try await withoutActuallyEscaping(body) { body in
+                let unchecked = UncheckedBody(body: body)
+                return try await withThrowingTaskGroup(of: T?.self) { group in
+                    group.addTask {
+                        try await self.client.withConnection { conn in
+                            acquired.withLockedValue { $0 = true }
+                            return try await unchecked.body(conn)
+                        }
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: timeout)
+                        if !acquired.withLockedValue({ $0 }) { throw StoreError.unavailable }
+                        return nil
+                    }
+                    while let next = try await group.next() {
+                        if let value = next {
+                            group.cancelAll()
+                            return value
+                        }
+                    }
+                    throw StoreError.unavailable
+                }
+            }
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            if isUnavailable(error) { throw StoreError.unavailable }
+            throw error
+        }
+    }
+
+    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await withConnection { conn in try await body(conn.sql(queryLogLevel: nil)) }
+    }
+
+    public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await retrying { try await self.events.collecting { try await self.transaction(body) } }
+    }
+
+    public func writeExclusively<T: Sendable>(key: Int64, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T? {
+        try await write { db -> T? in
+            guard let row = try await db.raw("SELECT pg_try_advisory_xact_lock(\(bind: key)) AS locked").first(),
+                  (try? row.decode(column: "locked", as: Bool.self)) == true else { return nil }
+            return try await body(db)
+        }
+    }
+
+    /// Runs an attempt again after a serialization failure or deadlock (up to 30 times, with a
+    /// short random backoff): another transaction won, try again. A unique or foreign key conflict
+    /// is also tried again, twice: when it came from a concurrent create of the same thing (two
+    /// replicas creating a run with one idempotency key), the next attempt finds the committed row
+    /// and returns it, as the single SQLite writer would have; a real conflict fails again.
+    private func retrying<T: Sendable>(_ attempt: () async throws -> T) async throws -> T {
+        var tries = 0
+        var integrityTries = 0
+        while true {
+            do {
+                return try await attempt()
+            } catch {
+                tries += 1
+                let serialization = Self.sqlState(error).map { $0 == "40001" || $0 == "40P01" } ?? false
+                let integrity = (error as? StoreError) == StoreError.integrity || isConstraintViolation(error)
+                if integrity { integrityTries += 1 }
+                guard tries < 30, serialization || (integrity && integrityTries <= 2) else { throw error }
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * min(tries, 10)))))
+            }
+        }
+    }
+
+    private func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await withConnection { conn in
+            let db = conn.sql(queryLogLevel: nil)
+            try await db.raw("BEGIN ISOLATION LEVEL SERIALIZABLE").run()
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    public func close() async {
+        runner.cancel()
+        await runner.value
+    }
+
+    /// The SQLSTATE of a server error.
+    static func sqlState(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+}
+
+/// A non-Sendable closure carried into a child task that runs while its caller waits.
+private struct UncheckedBody<T>: @unchecked Sendable {
+    let body: (PostgresConnection) async throws -> T
+}
+
+extension PostgresLocation {
+    /// TLS as `?sslmode=` asks: `disable`, `require`, or (default) use it when the server offers it.
+    var tls: PostgresClient.Configuration.TLS {
+        switch sslMode {
+        case "disable": return .disable
+        case "require", "verify-ca", "verify-full": return .require(.makeClientConfiguration())
+        default: return .prefer(.makeClientConfiguration())
+        }
+    }
+}
+
+/// The server cannot be reached or the connection broke: retrying later may succeed.
+func isUnavailable(_ error: any Error) -> Bool {
+    if let e = error as? StoreError { return e.kind == .unavailable }
+    if let e = error as? PSQLError {
+        switch e.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed: return true
+        case .server:
+            // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
+            let state = e.serverInfo?[.sqlState] ?? ""
+            return state.hasPrefix("57P") || state == "53300" || state.hasPrefix("08")
+        default: return false
+        }
+    }
+    if error is ConnectionPoolError { return true }
+    if error is NIOConnectionError || error is ChannelError { return true }
+    return false
+}
+
+/// A unique, foreign key or not-null constraint failed (SQLite or PostgreSQL).
+func isConstraintViolation(_ error: any Error) -> Bool {
+    if let state = PostgresBackend.sqlState(error) { return state.hasPrefix("23") }
+    return "\(error)".contains("constraint")
+}
+
+/// The database could not be reached (now or mid-request): the request may be retried later.
+public func isRetryableStoreError(_ error: any Error) -> Bool {
+    isUnavailable(error)
+}
