@@ -54,13 +54,14 @@ public func buildApplication(settings: Settings, logger: Logger = Logger(label: 
     let hub = EventHub()
     store.backend.setEventSink { events in await hub.publish(events) }
     let router = buildRouter(store: store, settings: settings, hub: hub)
+    // A service group shuts services down in reverse order: the store closes last.
+    var services: [any Service] = [StoreService(store: store), EventRelayService(store: store, hub: hub, logger: logger)]
+    if settings.lateRunsEnabled { services.append(LateRunsService(store: store, settings: settings, logger: logger)) }
     return Application(
         router: router,
         server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(store: store, settings: settings, hub: hub)),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "weir"),
-        services: settings.lateRunsEnabled
-            ? [LateRunsService(store: store, settings: settings, logger: logger), StoreService(store: store)]
-            : [StoreService(store: store)],
+        services: services,
         logger: logger
     )
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import WeirModels
 import WeirServer
 import WeirStore
 
@@ -10,7 +11,7 @@ import WeirStore
 struct Weir: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A Prefect-compatible orchestration API server.",
-        subcommands: [Serve.self, Migrate.self],
+        subcommands: [Serve.self, Migrate.self, Explain.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -60,5 +61,28 @@ struct Migrate: AsyncParsableCommand {
         let store = try await Store.open(settings.database, poolSize: 1)
         await store.close()
         print("database \(settings.database) is up to date")
+    }
+}
+
+/// `weir explain`: the database's plan for a Read Flow Runs body, to check that an index serves it.
+struct Explain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the query plan of a Read Flow Runs body (POST /flow_runs/filter).")
+    @OptionGroup var database: DatabaseOptions
+    @Flag(help: "Run the query and show actual times (PostgreSQL's EXPLAIN ANALYZE).")
+    var analyze = false
+    @Argument(help: "The request body, as JSON.")
+    var body: String = "{}"
+
+    func run() async throws {
+        let settings = try database.settings()
+        let query = try ReadFlowRunsQuery.read(try JSONParser.parse(body), defaultLimit: settings.defaultLimit)
+        let store = try await Store.open(settings.database, poolSize: 1)
+        do {
+            for line in try await store.flowRuns.explain(query, analyze: analyze) { print(line) }
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
     }
 }

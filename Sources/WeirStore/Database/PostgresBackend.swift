@@ -148,6 +148,36 @@ public final class PostgresBackend: StoreBackend {
         }
     }
 
+    /// The channel on which committed events are announced: `process-id:event-id,event-id,...`.
+    static let eventChannel = "weir_events"
+
+    /// This process, in event announcements, so it can ignore its own.
+    static let processId = UUID().lowercased
+
+    public func followEventsOfOtherProcesses(_ handler: @escaping @Sendable ([UUID]) async -> Void) async throws {
+        try await withConnection { conn in
+            try await conn.listen(on: Self.eventChannel) { notifications in
+                for try await n in notifications {
+                    guard let colon = n.payload.firstIndex(of: ":"), n.payload[..<colon] != Self.processId else { continue }
+                    let ids = n.payload[n.payload.index(after: colon)...].split(separator: ",").compactMap { UUID(uuidString: String($0)) }
+                    if !ids.isEmpty { await handler(ids) }
+                }
+            }
+        }
+    }
+
+    /// Announces events inserted by the open transaction; PostgreSQL delivers the notification to
+    /// the other replicas' listeners when (and only if) the transaction commits.
+    static func announce(_ db: any SQLDatabase, _ ids: [UUID]) async throws {
+        var start = 0
+        while start < ids.count {
+            let chunk = ids[start..<min(start + 150, ids.count)]
+            let payload = processId + ":" + chunk.map(\.lowercased).joined(separator: ",")
+            try await db.raw("SELECT pg_notify(\(bind: eventChannel), \(bind: payload))").run()
+            start += 150
+        }
+    }
+
     public func close() async {
         runner.cancel()
         await runner.value

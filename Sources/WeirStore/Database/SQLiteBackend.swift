@@ -121,6 +121,9 @@ public final class SQLiteBackend: StoreBackend {
         }
     }
 
+    /// One process serves an SQLite database: there are no other processes' events to follow.
+    public func followEventsOfOtherProcesses(_ handler: @escaping @Sendable ([UUID]) async -> Void) async throws {}
+
     /// Closes every connection and stops the thread pool.
     public func close() async {
         for c in await writer.drain() + readers.drain() { try? await c.close() }

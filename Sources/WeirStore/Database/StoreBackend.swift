@@ -25,6 +25,11 @@ public protocol StoreBackend: Sendable {
     /// Where events emitted by committed transactions go (the server's event stream).
     func setEventSink(_ handler: @escaping @Sendable ([Event]) async -> Void)
 
+    /// Calls `handler` with the ids of events that other processes (replicas) commit to the shared
+    /// database, as they commit, until cancelled or the connection breaks. Returns at once where no
+    /// other process writes (SQLite).
+    func followEventsOfOtherProcesses(_ handler: @escaping @Sendable ([UUID]) async -> Void) async throws
+
     /// Closes every connection.
     func close() async
 }

@@ -30,6 +30,18 @@ public struct EventRepository: Sendable {
             cols.set("received", e.received.microseconds)
             try await db.raw(cols.insert(into: "event", suffix: " ON CONFLICT (id) DO NOTHING")).run()
         }
+        if db.dialect.name != "sqlite", !events.isEmpty { try await PostgresBackend.announce(db, events.map(\.id)) }
+    }
+
+    /// Calls `handler` with the events other replicas store, as they commit (PostgreSQL), until
+    /// cancelled or the connection breaks; returns at once on SQLite.
+    public func followOtherReplicas(_ handler: @escaping @Sendable ([Event]) async -> Void) async throws {
+        let backend = self.backend
+        try await backend.followEventsOfOtherProcesses { ids in
+            let query: SQLQueryString = "SELECT * FROM event WHERE id IN (\(SQLList(ids.map { SQLBind($0.lowercased) }))) ORDER BY occurred, id"
+            guard let events = try? await backend.read({ db in try await db.raw(query).all().map(Self.decode) }), !events.isEmpty else { return }
+            await handler(events)
+        }
     }
 
     /// Stores client events and records the task runs they describe, in one transaction.

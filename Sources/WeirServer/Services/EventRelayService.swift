@@ -1,0 +1,30 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WeirStore
+
+/// Streams the events other replicas store (PostgreSQL) to this process's `/events/out`
+/// subscribers, so a subscriber sees every replica's events live; reconnects when the database
+/// connection breaks. On SQLite there is only this process, and the service ends at once.
+struct EventRelayService: Service {
+    let store: Store
+    let hub: EventHub
+    let logger: Logger
+
+    func run() async throws {
+        guard store.backend.dialect == .postgres else { return }
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await store.events.followOtherReplicas { events in await hub.publish(events) }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    if Task.isCancelled { return }
+                    logger.warning("event relay interrupted, reconnecting: \(String(reflecting: error))")
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}
