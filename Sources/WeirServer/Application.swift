@@ -50,12 +50,13 @@ struct StoreService: Service {
 
 /// Opens the database and builds the application that `weir serve` runs.
 public func buildApplication(settings: Settings, logger: Logger = Logger(label: "weir")) async throws -> some ApplicationProtocol {
-    let store = try await Store.open(settings.database, poolSize: settings.databasePoolSize, logger: logger)
+    let store = try await Store.open(settings.database, poolSize: settings.databasePoolSize, poolTimeout: settings.databasePoolTimeout, logger: logger)
     let hub = EventHub()
     store.backend.setEventSink { events in await hub.publish(events) }
     let router = buildRouter(store: store, settings: settings, hub: hub)
     // A service group shuts services down in reverse order: the store closes last.
-    var services: [any Service] = [StoreService(store: store), EventRelayService(store: store, hub: hub, logger: logger)]
+    var services: [any Service] = [StoreService(store: store)]
+    if store.backend.dialect == .postgres { services.append(EventRelayService(store: store, hub: hub, logger: logger)) }
     if settings.lateRunsEnabled { services.append(LateRunsService(store: store, settings: settings, logger: logger)) }
     return Application(
         router: router,

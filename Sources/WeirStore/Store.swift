@@ -24,11 +24,14 @@ public struct Store: Sendable {
         Store(backend: try await SQLiteBackend.open(path: path, logger: logger))
     }
 
-    /// Opens (and migrates) the database at `location`; `poolSize` is PostgreSQL's connection pool size.
-    public static func open(_ location: DatabaseLocation, poolSize: Int = 10, logger: Logger = Logger(label: "weir.store")) async throws -> Store {
+    /// Opens (and migrates) the database at `location`. PostgreSQL keeps up to `poolSize`
+    /// connections and fails a request that waits `poolTimeout` seconds for one as unavailable.
+    public static func open(_ location: DatabaseLocation, poolSize: Int = 10, poolTimeout: Double = 10, logger: Logger = Logger(label: "weir.store")) async throws -> Store {
         switch location {
         case .sqlite(let path): return try await openSQLite(path: path, logger: logger)
-        case .postgres(let p): return Store(backend: try await PostgresBackend.open(p, poolSize: poolSize, logger: logger))
+        case .postgres(let p):
+            let timeout = Duration.milliseconds(Int(max(0.1, poolTimeout) * 1000))
+            return Store(backend: try await PostgresBackend.open(p, poolSize: poolSize, acquireTimeout: timeout, logger: logger))
         }
     }
 

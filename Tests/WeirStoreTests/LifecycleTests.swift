@@ -143,7 +143,8 @@ import WeirOrchestration
                 let history = try await store.states.history(kind: .flow, runId: id)
                 #expect(history.last?.id == run.stateId && history.last?.type == run.stateType)
                 #expect(zip(history, history.dropFirst()).allSatisfy { $0.timestamp < $1.timestamp })
-                #expect(run.startTime == history.first { $0.type == .RUNNING }?.timestamp ?? history.first { $0.type.isFinal }?.timestamp)
+                // start_time is stamped by the first RUNNING state, or by a final state reached without running.
+                #expect(run.startTime == history.first { $0.type == .RUNNING || $0.type.isFinal }?.timestamp)
                 #expect(run.runCount == history.filter { $0.type == .RUNNING }.count)
                 #expect((run.endTime == nil) == !(run.stateType?.isFinal ?? false))
             }

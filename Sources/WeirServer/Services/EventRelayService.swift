@@ -5,14 +5,18 @@ import WeirStore
 
 /// Streams the events other replicas store (PostgreSQL) to this process's `/events/out`
 /// subscribers, so a subscriber sees every replica's events live; reconnects when the database
-/// connection breaks. On SQLite there is only this process, and the service ends at once.
+/// connection breaks. (Only PostgreSQL has other replicas; a service that returned early would
+/// end the whole service group, so on SQLite it just waits for shutdown.)
 struct EventRelayService: Service {
     let store: Store
     let hub: EventHub
     let logger: Logger
 
     func run() async throws {
-        guard store.backend.dialect == .postgres else { return }
+        guard store.backend.dialect == .postgres else {
+            try? await gracefulShutdown()
+            return
+        }
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {

@@ -7,10 +7,11 @@ import SQLKit
 import WeirModels
 
 /// PostgreSQL: a pool of connections (PostgresNIO's `PostgresClient`, which reconnects after the
-/// server restarts). Writes are short SERIALIZABLE transactions retried on a serialization
-/// conflict, so concurrent state changes of one run, from any number of Weir replicas, apply one
-/// after another exactly as on SQLite's single writer; idempotent creates hold across replicas for
-/// the same reason. While the server cannot be reached, operations fail with
+/// server restarts). Writes are short transactions: a state proposal locks its run's row and runs
+/// at READ COMMITTED, so concurrent proposals for one run, from any number of Weir replicas, apply
+/// one after another exactly as on SQLite's single writer; every other write is SERIALIZABLE and
+/// retried on a serialization conflict (and, twice, on a unique conflict, which makes idempotent
+/// creates hold across replicas). While the server cannot be reached, operations fail with
 /// ``StoreError/unavailable`` (the API answers 503 with `Retry-After`).
 public final class PostgresBackend: StoreBackend {
     public let dialect: StoreDialect = .postgres
@@ -22,7 +23,7 @@ public final class PostgresBackend: StoreBackend {
     private let acquireTimeout: Duration
 
     /// Connects to the server, migrates the schema and returns the backend.
-    public static func open(_ location: PostgresLocation, poolSize: Int = 10, acquireTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "weir.store")) async throws -> PostgresBackend {
+    public static func open(_ location: PostgresLocation, poolSize: Int = 10, acquireTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "weir.store")) async throws -> PostgresBackend {
         var config: PostgresClient.Configuration
         if let dir = location.socketDirectory {
             config = .init(unixSocketPath: "\(dir)/.s.PGSQL.\(location.port)", username: location.username, password: location.password, database: location.database)
@@ -33,6 +34,9 @@ public final class PostgresBackend: StoreBackend {
         config.options.minimumConnections = 0
         config.options.connectTimeout = .seconds(5)
         config.options.keepAliveBehavior = .init(frequency: .seconds(15))
+        // Short API queries gain nothing from JIT compilation, which costs ~100-200 ms when the
+        // planner's estimate crosses its threshold.
+        config.options.additionalStartupParameters = [("jit", "off")]
         let client = PostgresClient(configuration: config, backgroundLogger: logger)
         let runner = Task { await client.run() }
         let backend = PostgresBackend(client: client, runner: runner, acquireTimeout: acquireTimeout, logger: logger)
@@ -99,20 +103,21 @@ public final class PostgresBackend: StoreBackend {
         try await withConnection { conn in try await body(conn.sql(queryLogLevel: nil)) }
     }
 
-    public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await retrying { try await self.events.collecting { try await self.transaction(body) } }
+    public func write<T: Sendable>(locking: Bool, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await retrying { try await self.events.collecting { try await self.transaction(locking ? "READ COMMITTED" : "SERIALIZABLE", body) } }
     }
 
+    /// The work (a background pass) proposes states, which lock their runs: READ COMMITTED.
     public func writeExclusively<T: Sendable>(key: Int64, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T? {
-        try await write { db -> T? in
+        try await write(locking: true) { db -> T? in
             guard let row = try await db.raw("SELECT pg_try_advisory_xact_lock(\(bind: key)) AS locked").first(),
                   (try? row.decode(column: "locked", as: Bool.self)) == true else { return nil }
             return try await body(db)
         }
     }
 
-    /// Runs an attempt again after a serialization failure or deadlock (up to 30 times, with a
-    /// short random backoff): another transaction won, try again. A unique or foreign key conflict
+    /// Runs an attempt again after a serialization failure or deadlock (up to 50 times, with a
+    /// random backoff growing to 100 ms): another transaction won, try again. A unique or foreign key conflict
     /// is also tried again, twice: when it came from a concurrent create of the same thing (two
     /// replicas creating a run with one idempotency key), the next attempt finds the committed row
     /// and returns it, as the single SQLite writer would have; a real conflict fails again.
@@ -127,16 +132,16 @@ public final class PostgresBackend: StoreBackend {
                 let serialization = Self.sqlState(error).map { $0 == "40001" || $0 == "40P01" } ?? false
                 let integrity = (error as? StoreError) == StoreError.integrity || isConstraintViolation(error)
                 if integrity { integrityTries += 1 }
-                guard tries < 30, serialization || (integrity && integrityTries <= 2) else { throw error }
-                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * min(tries, 10)))))
+                guard tries < 50, serialization || (integrity && integrityTries <= 2) else { throw error }
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...min(100, 1 << min(tries, 7)))))
             }
         }
     }
 
-    private func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    private func transaction<T: Sendable>(_ isolation: String, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await withConnection { conn in
             let db = conn.sql(queryLogLevel: nil)
-            try await db.raw("BEGIN ISOLATION LEVEL SERIALIZABLE").run()
+            try await db.raw("BEGIN ISOLATION LEVEL \(unsafeRaw: isolation)").run()
             do {
                 let result = try await body(db)
                 try await db.raw("COMMIT").run()

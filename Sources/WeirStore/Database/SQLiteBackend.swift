@@ -90,7 +90,7 @@ public final class SQLiteBackend: StoreBackend {
 
     /// Runs `body` in one write transaction: all of it commits, or none of it does. Events it
     /// emitted go to the sink after the commit.
-    public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    public func write<T: Sendable>(locking: Bool, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await events.collecting { try await transaction(body) }
     }
 

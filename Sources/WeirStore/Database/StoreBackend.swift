@@ -15,8 +15,11 @@ public protocol StoreBackend: Sendable {
 
     /// Runs `body` as one write transaction: all of it commits, or none of it does. A backend may
     /// run `body` again after a serialization conflict, so it must not have effects outside the
-    /// database. Events it emitted go to the sink after the commit.
-    func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// database. Events it emitted go to the sink after the commit. With `locking`, `body`
+    /// serializes itself by locking the rows it changes (`SELECT ... FOR UPDATE`, as a state
+    /// proposal locks its run), so PostgreSQL runs it at READ COMMITTED: a transaction that waited
+    /// for a lock then reads what the holder committed, instead of failing and starting over.
+    func write<T: Sendable>(locking: Bool, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
 
     /// Runs `body` in a write transaction only if no other process (replica) is running work under
     /// the same `key` right now; returns nil without running it otherwise.
@@ -32,6 +35,13 @@ public protocol StoreBackend: Sendable {
 
     /// Closes every connection.
     func close() async
+}
+
+extension StoreBackend {
+    /// A write transaction that relies on the database's isolation (SERIALIZABLE on PostgreSQL).
+    public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await write(locking: false, body)
+    }
 }
 
 /// Delivers the events a transaction emitted to the sink once it commits.

@@ -63,9 +63,15 @@ public enum StoreDialect: Sendable {
 
     /// An ORDER BY list with SQLite's null ordering on every database (nulls smallest: first when
     /// ascending, last when descending), which PostgreSQL's indexes are built to match.
+    /// A sort on the id alone keeps PostgreSQL's default null ordering, which the primary key's
+    /// index serves (ids are never null).
     func orderBy(_ clauses: String) -> String {
         guard self == .postgres else { return clauses }
-        return splitTopLevel(clauses).map { clause in
+        let parts = splitTopLevel(clauses)
+        if parts.count == 1, let key = parts[0].trimmingCharacters(in: .whitespaces).split(separator: " ").first, key == "id" || key.hasSuffix(".id") {
+            return clauses
+        }
+        return parts.map { clause in
             let c = clause.trimmingCharacters(in: .whitespaces)
             if c.hasSuffix(" DESC") { return c + " NULLS LAST" }
             if c.hasSuffix(" ASC") { return c + " NULLS FIRST" }

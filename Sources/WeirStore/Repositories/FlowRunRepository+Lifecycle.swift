@@ -61,11 +61,10 @@ extension FlowRunRepository {
     public func bulkSetState(_ q: BulkQuery, now fixed: Timestamp? = nil) async throws -> [(UUID, OrchestrationResult)] {
         guard let state = q.state else { return [] }
         let select: SQLQueryString = "SELECT id FROM flow_run WHERE \(compiler.compile(q.condition)) ORDER BY id DESC LIMIT \(bind: q.limit)"
-        return try await backend.write { db in
-            let now = fixed ?? .now()
+        return try await backend.write(locking: true) { db in
             var results: [(UUID, OrchestrationResult)] = []
             for id in try await db.raw(select).all().map({ $0.uuid("id") }) {
-                if let r = try await RunStates.propose(db, kind: .flow, id: id, proposal: state, force: q.force, now: now) { results.append((id, r)) }
+                if let r = try await RunStates.propose(db, kind: .flow, id: id, proposal: state, force: q.force, now: fixed) { results.append((id, r)) }
             }
             return results
         }
@@ -107,9 +106,9 @@ extension FlowRunRepository {
     /// Resumes a paused run: RUNNING for a blocking pause, SCHEDULED `Resuming` for a suspended one,
     /// through the core policy. Nil when the run does not exist.
     public func resume(_ id: UUID, now fixed: Timestamp? = nil) async throws -> OrchestrationResult? {
-        try await backend.write { db in
-            let now = fixed ?? .now()
+        try await backend.write(locking: true) { db in
             guard let (_, current) = try await RunStates.load(db, kind: .flow, id: id) else { return nil }
+            let now = fixed ?? .now()
             guard let current, current.type == .PAUSED else {
                 return OrchestrationResult(state: nil, status: .ABORT, reason: "Cannot resume a flow run that is not paused.", wroteState: false)
             }

@@ -53,8 +53,11 @@ enum RunStates {
     }
 
     /// Proposes a state for a run and writes the outcome; nil when the run does not exist.
-    static func propose(_ db: any SQLDatabase, kind: RunKind, id: UUID, proposal: StateCreate, force: Bool, now: Timestamp, policy override: Policy? = nil) async throws -> OrchestrationResult? {
+    /// `now` nil stamps the state with the clock read once the run is locked, so a run's states are
+    /// stamped in the order they are written, whichever process writes them.
+    static func propose(_ db: any SQLDatabase, kind: RunKind, id: UUID, proposal: StateCreate, force: Bool, now requested: Timestamp?, policy override: Policy? = nil) async throws -> OrchestrationResult? {
         guard let (run, initial) = try await load(db, kind: kind, id: id) else { return nil }
+        let now = requested ?? .now()
         let proposed = State(id: UUID(), type: proposal.type, name: proposal.name ?? proposal.type.defaultName, timestamp: now,
                              message: proposal.message, data: proposal.data, stateDetails: proposal.stateDetails)
         var t = Transition(run: run, initial: initial, proposed: proposed, now: now)

@@ -36,7 +36,7 @@ public struct ServiceRepository: Sendable {
                 var details = StateDetails()
                 details.scheduledTime = row.optTimestamp("next_scheduled_start_time")
                 let late = StateCreate(type: .SCHEDULED, name: "Late", stateDetails: details)
-                let result = try await RunStates.propose(db, kind: .flow, id: row.uuid("id"), proposal: late, force: false, now: now, policy: Policies.markLate)
+                let result = try await RunStates.propose(db, kind: .flow, id: row.uuid("id"), proposal: late, force: false, now: fixed, policy: Policies.markLate)
                 if result?.wroteState == true { count += 1 }
             }
             return count

@@ -75,11 +75,11 @@ public struct TaskRunRepository: Sendable {
     }
 
     /// Proposes a state (`POST /task_runs/{id}/set_state`); nil when the run does not exist. The
-    /// state is stamped with the clock read inside the transaction (unless `now` is given), so a
+    /// state is stamped with the clock read once the run is locked (unless `now` is given), so a
     /// run's states are stamped in the order they are written.
     public func setState(_ id: UUID, _ request: SetStateRequest, now: Timestamp? = nil) async throws -> OrchestrationResult? {
-        try await backend.write { db in
-            try await RunStates.propose(db, kind: .task, id: id, proposal: request.state, force: request.force, now: now ?? .now())
+        try await backend.write(locking: true) { db in
+            try await RunStates.propose(db, kind: .task, id: id, proposal: request.state, force: request.force, now: now)
         }
     }
 }
