@@ -15,6 +15,7 @@ public struct Store: Sendable {
     public var states: StateHistoryRepository { StateHistoryRepository(backend: backend) }
     public var events: EventRepository { EventRepository(backend: backend) }
     public var services: ServiceRepository { ServiceRepository(backend: backend) }
+    public var imports: ImportRepository { ImportRepository(backend: backend) }
 
     /// A store over an open backend.
     public init(backend: any StoreBackend) { self.backend = backend }

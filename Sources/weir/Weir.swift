@@ -11,7 +11,7 @@ import WeirStore
 struct Weir: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A Prefect-compatible orchestration API server.",
-        subcommands: [Serve.self, Migrate.self, Explain.self],
+        subcommands: [Serve.self, Migrate.self, Import.self, Explain.self, QueryTime.self],
         defaultSubcommand: Serve.self
     )
 }

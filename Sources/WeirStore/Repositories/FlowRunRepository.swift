@@ -148,6 +148,13 @@ public struct FlowRunRepository: Sendable {
         return try await backend.read { db in try await db.raw(query).all().map(Self.decode) }
     }
 
+    /// Runs a Read Flow Runs query and fetches its rows without decoding them into runs: the
+    /// database's own share of a request, for the benchmark. Returns the number of rows.
+    public func fetchRows(_ q: ReadFlowRunsQuery) async throws -> Int {
+        let query = sql(q)
+        return try await backend.read { db in try await db.raw(query).all().count }
+    }
+
     /// How many runs match a `POST /flow_runs/count` body.
     public func count(_ q: CountFlowRunsQuery) async throws -> Int {
         let query: SQLQueryString = "SELECT count(*) AS n FROM flow_run WHERE \(compiler.compile(q.filter.condition))"
