@@ -41,6 +41,6 @@ INSERT INTO task_run (id, created, updated, name, flow_run_id, task_key, dynamic
 SELECT md5('task' || fr.id)::uuid::text, fr.created, fr.created, 't', fr.id, 't', '0', md5('taskstate' || fr.id)::uuid::text,
        CASE WHEN fr.state_type = 'COMPLETED' THEN 'COMPLETED' ELSE 'FAILED' END,
        CASE WHEN fr.state_type = 'COMPLETED' THEN 'Completed' ELSE 'Failed' END, fr.created, 1, fr.created, fr.created, fr.created, 1.0, NULL
-FROM flow_run fr WHERE abs(hashint4(fr.created::int)) % 5 < 2;
+FROM flow_run fr WHERE abs(hashtext(fr.id)) % 5 < 2;
 COMMIT;
 ANALYZE;
