@@ -24,12 +24,22 @@ public struct StoreError: Error, Sendable, Equatable {
 
 /// Typed column access over SQLKit rows, in the stored representation (UUIDs as lowercase text,
 /// timestamps as integer microseconds, JSON as text, booleans as integers).
+/// SQLite rows are read directly (``SQLiteStoredRow``); other rows through `Decodable`.
 extension SQLRow {
-    func string(_ c: String) -> String { (try? decode(column: c, as: String.self)) ?? "" }
-    func optString(_ c: String) -> String? { (try? decode(column: c, as: String?.self)) ?? nil }
-    func int(_ c: String) -> Int { (try? decode(column: c, as: Int.self)) ?? 0 }
-    func optInt(_ c: String) -> Int? { (try? decode(column: c, as: Int?.self)) ?? nil }
-    func double(_ c: String) -> Double { (try? decode(column: c, as: Double.self)) ?? 0 }
+    func string(_ c: String) -> String { optString(c) ?? "" }
+    func optString(_ c: String) -> String? {
+        if let r = self as? SQLiteStoredRow { return r.text(c) }
+        return (try? decode(column: c, as: String?.self)) ?? nil
+    }
+    func int(_ c: String) -> Int { optInt(c) ?? 0 }
+    func optInt(_ c: String) -> Int? {
+        if let r = self as? SQLiteStoredRow { return r.integer(c) }
+        return (try? decode(column: c, as: Int?.self)) ?? nil
+    }
+    func double(_ c: String) -> Double {
+        if let r = self as? SQLiteStoredRow { return r.real(c) ?? 0 }
+        return (try? decode(column: c, as: Double.self)) ?? 0
+    }
     func bool(_ c: String) -> Bool { int(c) != 0 }
     func uuid(_ c: String) -> UUID { optUUID(c) ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)) }
     func optUUID(_ c: String) -> UUID? { optString(c).flatMap { UUID(uuidString: $0) } }
@@ -85,6 +95,12 @@ struct Columns {
     /// `INSERT INTO table (...) VALUES (...)` with an optional suffix (e.g. ON CONFLICT).
     func insert(into table: String, suffix: String = "") -> SQLQueryString {
         "INSERT INTO \(ident: table) (\(SQLList(names.map { SQLIdentifier($0) }))) VALUES (\(SQLList(values)))\(unsafeRaw: suffix)"
+    }
+
+    /// One `INSERT` of several rows (all with the same columns, in the same order).
+    static func insert(_ rows: [Columns], into table: String, suffix: String = "") -> SQLQueryString {
+        let values = rows.map { SQLQueryString("(\(SQLList($0.values)))") as any SQLExpression }
+        return "INSERT INTO \(ident: table) (\(SQLList(rows[0].names.map { SQLIdentifier($0) }))) VALUES \(SQLList(values))\(unsafeRaw: suffix)"
     }
 
     /// `UPDATE table SET ... WHERE id = ?`.

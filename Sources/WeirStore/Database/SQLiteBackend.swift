@@ -62,7 +62,7 @@ public final class SQLiteBackend: StoreBackend {
         }
         let w = try await connect()
         try await w.query("PRAGMA journal_mode = WAL", []) { _ in }
-        try await Migrations.run(on: w.sql(queryLogLevel: nil), dialect: .sqlite, logger: logger)
+        try await Migrations.run(on: SQLiteFastDatabase(connection: w), dialect: .sqlite, logger: logger)
         var rs: [SQLiteConnection] = []
         for _ in 0..<readers { rs.append(try await connect()) }
         return SQLiteBackend(writer: ConnectionPool([w]), readers: ConnectionPool(rs), threadPool: pool, logger: logger)
@@ -79,7 +79,7 @@ public final class SQLiteBackend: StoreBackend {
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let c = await readers.acquire()
         do {
-            let result = try await body(c.sql(queryLogLevel: nil))
+            let result = try await body(SQLiteFastDatabase(connection: c))
             await readers.release(c)
             return result
         } catch {
@@ -102,7 +102,7 @@ public final class SQLiteBackend: StoreBackend {
 
     private func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let c = await writer.acquire()
-        let db = c.sql(queryLogLevel: nil)
+        let db = SQLiteFastDatabase(connection: c)
         do {
             try await db.raw("BEGIN IMMEDIATE").run()
             let result: T

@@ -1,6 +1,7 @@
 import Foundation
 import SQLKit
 import WeirModels
+import WeirOrchestration
 
 /// Bulk loading of flow runs and task runs exported from a Prefect server (`weir import`): each
 /// run is written as it was, with its current state as its history, in one transaction per batch.
@@ -23,83 +24,119 @@ public struct ImportRepository: Sendable {
     }
 
     /// Writes a batch in one transaction; a reference to a flow, pool, queue or flow run that does
-    /// not exist fails the whole batch with a message naming the run.
+    /// not exist fails the whole batch with a message naming the problem. Rows go in as multi-row
+    /// INSERTs of up to 100 runs (one database round trip each, not one per row).
     public func load(_ records: [ImportRecord], now: Timestamp = .now()) async throws -> Outcome {
         try await backend.write { db in
             var outcome = Outcome()
             var queues: [String: UUID] = [:]
-            for record in records {
-                switch record {
-                case .flowRun(let run):
-                    var queueId: UUID?
-                    if let pool = run.workPoolName {
+            var start = 0
+            while start < records.count {
+                // Flow runs before their task runs: a chunk holds runs of one kind, in file order.
+                let isTask: Bool
+                if case .taskRun = records[start] { isTask = true } else { isTask = false }
+                var chunk: [ImportedRun] = []
+                var end = start
+                scan: while end < records.count, chunk.count < 100 {
+                    switch (records[end], isTask) {
+                    case (.flowRun(let r), false), (.taskRun(let r), true): chunk.append(r)
+                    default: break scan
+                    }
+                    end += 1
+                }
+                if isTask {
+                    let inserted = try await Self.insertTaskRuns(db, chunk, now: now)
+                    outcome.taskRuns += inserted
+                    outcome.skipped += chunk.count - inserted
+                } else {
+                    var queueIds: [UUID?] = []
+                    for run in chunk {
+                        guard let pool = run.workPoolName else { queueIds.append(nil); continue }
                         let key = pool + "\u{0}" + (run.workQueueName ?? "")
-                        if let cached = queues[key] {
-                            queueId = cached
-                        } else {
+                        if queues[key] == nil {
                             do {
-                                queueId = try await WorkPoolRepository.resolveQueue(db, pool: pool, queue: run.workQueueName)
+                                queues[key] = try await WorkPoolRepository.resolveQueue(db, pool: pool, queue: run.workQueueName)
                             } catch {
                                 throw StoreError.badRequest("flow run \(run.id.lowercased): work pool \(pool) or its queue \(run.workQueueName ?? "(default)") does not exist")
                             }
-                            queues[key] = queueId
                         }
+                        queueIds.append(queues[key])
                     }
-                    if try await Self.insertFlowRun(db, run, queueId: queueId, now: now) { outcome.flowRuns += 1 } else { outcome.skipped += 1 }
-                case .taskRun(let run):
-                    if try await Self.insertTaskRun(db, run, now: now) { outcome.taskRuns += 1 } else { outcome.skipped += 1 }
+                    let inserted = try await Self.insertFlowRuns(db, chunk, queueIds: queueIds, now: now)
+                    outcome.flowRuns += inserted
+                    outcome.skipped += chunk.count - inserted
                 }
+                start = end
             }
             return outcome
         }
     }
 
-    /// Inserts a flow run and its state; false when a run with its id exists.
-    static func insertFlowRun(_ db: any SQLDatabase, _ run: ImportedRun, queueId: UUID?, now: Timestamp) async throws -> Bool {
-        guard let flowId = run.flowId else { throw StoreError.badRequest("flow run \(run.id.lowercased): no flow_id") }
-        var cols = common(run, now: now)
-        cols.set("flow_id", flowId.lowercased)
-        cols.set("deployment_id", run.deploymentId.stored)
-        cols.set("deployment_version", run.deploymentVersion)
-        cols.set("work_queue_id", queueId.stored)
-        cols.set("work_queue_name", run.workQueueName)
-        cols.set("flow_version", run.version)
-        cols.set("parameters", run.parameters.jsonText)
-        cols.set("idempotency_key", run.idempotencyKey)
-        cols.set("context", run.context.jsonText)
-        cols.set("parent_task_run_id", run.parentTaskRunId.stored)
-        cols.set("auto_scheduled", run.autoScheduled ? 1 : 0)
-        cols.set("created_by", run.createdBy?.jsonText)
-        cols.set("job_variables", run.jobVariables?.jsonText)
+    /// Inserts flow runs and their states; returns how many were new (ids not yet present).
+    static func insertFlowRuns(_ db: any SQLDatabase, _ runs: [ImportedRun], queueIds: [UUID?], now: Timestamp) async throws -> Int {
+        var rows: [Columns] = []
+        for (run, queueId) in zip(runs, queueIds) {
+            guard let flowId = run.flowId else { throw StoreError.badRequest("flow run \(run.id.lowercased): no flow_id") }
+            var cols = common(run, now: now)
+            cols.set("flow_id", flowId.lowercased)
+            cols.set("deployment_id", run.deploymentId.stored)
+            cols.set("deployment_version", run.deploymentVersion)
+            cols.set("work_queue_id", queueId.stored)
+            cols.set("work_queue_name", run.workQueueName)
+            cols.set("flow_version", run.version)
+            cols.set("parameters", run.parameters.jsonText)
+            cols.set("idempotency_key", run.idempotencyKey)
+            cols.set("context", run.context.jsonText)
+            cols.set("parent_task_run_id", run.parentTaskRunId.stored)
+            cols.set("auto_scheduled", run.autoScheduled ? 1 : 0)
+            cols.set("created_by", run.createdBy?.jsonText)
+            cols.set("job_variables", run.jobVariables?.jsonText)
+            rows.append(cols)
+        }
         do {
-            let inserted = try await db.raw(cols.insert(into: "flow_run", suffix: " ON CONFLICT (id) DO NOTHING RETURNING id")).first() != nil
-            if inserted, let state = run.state { try await RunStates.insertStateRow(db, kind: .flow, runId: run.id, state: state, ignoreRepeat: true) }
-            return inserted
+            return try await insert(db, runs, rows, kind: .flow)
         } catch {
-            if isConstraintViolation(error) { throw StoreError.badRequest("flow run \(run.id.lowercased): flow \(flowId.lowercased) does not exist, or its idempotency key is taken") }
+            if isConstraintViolation(error) {
+                throw StoreError.badRequest("flow runs \(runs.first!.id.lowercased)...\(runs.last!.id.lowercased): a flow they name does not exist, or an idempotency key is taken")
+            }
             throw error
         }
     }
 
-    /// Inserts a task run and its state; false when a run with its id exists.
-    static func insertTaskRun(_ db: any SQLDatabase, _ run: ImportedRun, now: Timestamp) async throws -> Bool {
-        var cols = common(run, now: now)
-        cols.set("flow_run_id", run.flowRunId.stored)
-        cols.set("task_key", run.taskKey ?? "")
-        cols.set("dynamic_key", run.dynamicKey)
-        cols.set("cache_key", run.cacheKey)
-        cols.set("cache_expiration", run.cacheExpiration.stored)
-        cols.set("task_version", run.version)
-        cols.set("task_inputs", run.taskInputs.jsonText)
-        cols.set("flow_run_run_count", run.flowRunRunCount)
+    /// Inserts task runs and their states; returns how many were new.
+    static func insertTaskRuns(_ db: any SQLDatabase, _ runs: [ImportedRun], now: Timestamp) async throws -> Int {
+        let rows = runs.map { run -> Columns in
+            var cols = common(run, now: now)
+            cols.set("flow_run_id", run.flowRunId.stored)
+            cols.set("task_key", run.taskKey ?? "")
+            cols.set("dynamic_key", run.dynamicKey)
+            cols.set("cache_key", run.cacheKey)
+            cols.set("cache_expiration", run.cacheExpiration.stored)
+            cols.set("task_version", run.version)
+            cols.set("task_inputs", run.taskInputs.jsonText)
+            cols.set("flow_run_run_count", run.flowRunRunCount)
+            return cols
+        }
         do {
-            let inserted = try await db.raw(cols.insert(into: "task_run", suffix: " ON CONFLICT (id) DO NOTHING RETURNING id")).first() != nil
-            if inserted, let state = run.state { try await RunStates.insertStateRow(db, kind: .task, runId: run.id, state: state, ignoreRepeat: true) }
-            return inserted
+            return try await insert(db, runs, rows, kind: .task)
         } catch {
-            if isConstraintViolation(error) { throw StoreError.badRequest("task run \(run.id.lowercased): flow run \(run.flowRunId?.lowercased ?? "-") does not exist, or its task key is taken") }
+            if isConstraintViolation(error) {
+                throw StoreError.badRequest("task runs \(runs.first!.id.lowercased)...\(runs.last!.id.lowercased): a flow run they name does not exist, or a task key is taken")
+            }
             throw error
         }
+    }
+
+    /// One multi-row INSERT of the runs (existing ids skipped), then their states.
+    private static func insert(_ db: any SQLDatabase, _ runs: [ImportedRun], _ rows: [Columns], kind: RunKind) async throws -> Int {
+        let t = RunStates.tables(kind)
+        let inserted = Set(try await db.raw(Columns.insert(rows, into: t.run, suffix: " ON CONFLICT (id) DO NOTHING RETURNING id")).all().map { $0.string("id") })
+        let states = runs.filter { inserted.contains($0.id.lowercased) }.compactMap { run in run.state.map { (run.id, $0) } }
+        if !states.isEmpty {
+            let stateRows = states.map { RunStates.stateColumns(kind: kind, runId: $0.0, state: $0.1) }
+            try await db.raw(Columns.insert(stateRows, into: t.state, suffix: " ON CONFLICT (id) DO NOTHING")).run()
+        }
+        return inserted.count
     }
 
     /// The columns flow runs and task runs share, with the denormalised current state.

@@ -115,6 +115,12 @@ enum RunStates {
 
     /// Adds a state to a run's history; with `ignoreRepeat`, a state id already recorded is skipped.
     static func insertStateRow(_ db: any SQLDatabase, kind: RunKind, runId: UUID, state: State, ignoreRepeat: Bool = false) async throws {
+        let row = stateColumns(kind: kind, runId: runId, state: state)
+        try await db.raw(row.insert(into: tables(kind).state, suffix: ignoreRepeat ? " ON CONFLICT (id) DO NOTHING" : "")).run()
+    }
+
+    /// The columns of a state history row.
+    static func stateColumns(kind: RunKind, runId: UUID, state: State) -> Columns {
         let t = tables(kind)
         var row = Columns()
         row.set("id", state.id.lowercased)
@@ -125,7 +131,7 @@ enum RunStates {
         row.set("message", state.message)
         row.set("data", state.data?.jsonText)
         row.set("state_details", String(decoding: state.stateDetails.jsonBytes(), as: UTF8.self))
-        try await db.raw(row.insert(into: t.state, suffix: ignoreRepeat ? " ON CONFLICT (id) DO NOTHING" : "")).run()
+        return row
     }
 
     /// Inserts the state row and updates the run's bookkeeping and denormalised state.
