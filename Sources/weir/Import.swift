@@ -65,6 +65,7 @@ struct Import: AsyncParsableCommand {
             }
             free(line)
             try await flush()
+            try await store.imports.analyze()
         } catch {
             await store.close()
             throw error

@@ -55,7 +55,11 @@ public final class SQLiteBackend: StoreBackend {
         let loop = MultiThreadedEventLoopGroup.singleton.any()
         func connect() async throws -> SQLiteConnection {
             let c = try await SQLiteConnection.open(storage: .file(path: path), threadPool: pool, logger: logger, on: loop)
-            for pragma in ["PRAGMA busy_timeout = 30000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -65536", "PRAGMA temp_store = MEMORY", "PRAGMA mmap_size = 268435456"] {
+            // Page cache: 8 MiB per connection (five connections); no mmap, whose touched pages
+            // count towards the process's resident memory once per connection (the benchmark saw
+            // 1.6 GiB peak RSS at 100,000 runs with 64 MiB caches and 256 MiB maps). The kernel's
+            // page cache keeps the file warm either way.
+            for pragma in ["PRAGMA busy_timeout = 30000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -8192", "PRAGMA temp_store = MEMORY"] {
                 try await c.query(pragma, []) { _ in }
             }
             return c
@@ -63,6 +67,9 @@ public final class SQLiteBackend: StoreBackend {
         let w = try await connect()
         try await w.query("PRAGMA journal_mode = WAL", []) { _ in }
         try await Migrations.run(on: SQLiteFastDatabase(connection: w), dialect: .sqlite, logger: logger)
+        // Table statistics for the query planner, as SQLite recommends for long-lived connections
+        // (cheap when they are current).
+        try await w.query("PRAGMA optimize = 0x10002", []) { _ in }
         var rs: [SQLiteConnection] = []
         for _ in 0..<readers { rs.append(try await connect()) }
         return SQLiteBackend(writer: ConnectionPool([w]), readers: ConnectionPool(rs), threadPool: pool, logger: logger)

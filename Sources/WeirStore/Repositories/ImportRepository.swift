@@ -72,6 +72,11 @@ public struct ImportRepository: Sendable {
         }
     }
 
+    /// Refreshes the query planner's table statistics, which a bulk load makes stale.
+    public func analyze() async throws {
+        try await backend.write { db in try await db.raw("ANALYZE").run() }
+    }
+
     /// Inserts flow runs and their states; returns how many were new (ids not yet present).
     static func insertFlowRuns(_ db: any SQLDatabase, _ runs: [ImportedRun], queueIds: [UUID?], now: Timestamp) async throws -> Int {
         var rows: [Columns] = []
