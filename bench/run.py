@@ -1,17 +1,31 @@
 """Weir against the reference server, side by side, in one run.
 
-Starts both servers on fresh databases, seeds the same deterministic dataset into each through the
-public API (flows, work pools and queues, deployments, N flow runs over every state with tags,
-parameters, times and task runs), then measures:
+Seeds the same deterministic dataset (bench/dataset.py: flows, work pools and queues, deployments,
+N flow runs over every state with tags, parameters, times and task runs) into both servers, then
+measures:
 
-- time from process start to a healthy /api/health;
+- time from process start to a healthy /api/health (on the seeded database with --seeding bulk);
 - flow run creation and state transitions per second through the API, with 8 concurrent writers;
 - requests per second and p50/p99 latency of a fixed suite of Read Flow Runs bodies and count, with
-  1 and 8 concurrent keep-alive clients for a fixed time each;
-- idle and peak RSS of each server (the whole process tree).
+  1 and 8 concurrent keep-alive clients for --seconds each (wrk when installed), each step
+  starting once both servers are idle. One warm-up request per body and server comes first; a
+  step is stretched to twice that request's time per client, and beyond --max-step the body is
+  measured by that one request (a server that takes over --probe-timeout on it is restarted, to
+  end the query: the reference does not cancel it);
+- idle and peak RSS of each server (the whole process tree);
+- when `weir query-time` exists, the time Weir's SQL for each body takes on the database itself, and
+  its whole answer outside HTTP.
 
-Prints one table with the ratio per row and writes bench/results/<stamp>.json (and a PNG chart when
-matplotlib is installed). Usage: bench/run [--n 2000] [--seconds 5] [--seed 7]
+Seeding: `--seeding api` (default) posts everything through the API, timing the creation and the
+transitions; practical up to a few thousand runs, as the reference manages about 15 writes/s.
+`--seeding bulk` seeds the reference's database in-process (bench/seed_reference.py) before it
+starts, and Weir's with `weir import` of the dataset as NDJSON (flows, pools, queues and
+deployments are created through Weir's API first, then Weir is stopped, the runs imported, and Weir
+started again); creation and transitions are then measured on --api-batch extra runs through the API.
+
+Prints the tables with the ratio per row and writes bench/results/<stamp>.json (and a PNG chart when
+matplotlib is installed). Usage: bench/run [--n 2000] [--seconds 5] [--seed 7] [--seeding api|bulk]
+[--api-batch 2000] [--without-reference]
 """
 
 from __future__ import annotations
@@ -20,12 +34,11 @@ import argparse
 import concurrent.futures as cf
 import datetime as dt
 import json
+import math
 import os
-import random
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,8 +48,18 @@ from pathlib import Path
 
 import httpx
 
-REPO = Path(__file__).resolve().parent.parent
-STATES = ["SCHEDULED", "PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED", "CRASHED", "PAUSED", "CANCELLING"]
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+sys.path.insert(0, str(BENCH))
+import dataset  # noqa: E402
+
+T0 = time.monotonic()
+
+
+def step(message: str) -> None:
+    """One line of progress, with the time since the start."""
+    elapsed = int(time.monotonic() - T0)
+    print(f"[{elapsed // 60:3d}:{elapsed % 60:02d}] {message}", flush=True)
 
 
 def free_port() -> int:
@@ -45,8 +68,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def tree_rss_kib(pid: int) -> int:
-    """RSS of a process and its descendants, in KiB."""
+def tree_pids(pid: int) -> list[int]:
+    """A process and its descendants."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -55,42 +78,64 @@ def tree_rss_kib(pid: int) -> int:
                 children.setdefault(int(fields[1]), []).append(int(entry))
             except OSError:
                 continue
-    total, stack = 0, [pid]
+    pids, stack = [], [pid]
     while stack:
-        p = stack.pop()
+        pids.append(stack.pop())
+        stack.extend(children.get(pids[-1], []))
+    return pids
+
+
+def tree_rss_kib(pid: int) -> int:
+    """RSS of a process and its descendants, in KiB."""
+    total = 0
+    for p in tree_pids(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
         except OSError:
             pass
-        stack.extend(children.get(p, []))
     return total
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time used so far by a process and its descendants."""
+    ticks = 0
+    for p in tree_pids(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 class Server:
     """A server process with its start time, URL and RSS sampling."""
 
-    def __init__(self, name: str, cmd: list[str], env: dict, home: Path, port: int):
-        self.name, self.home = name, home
+    def __init__(self, name: str, cmd: list[str], env: dict, home: Path, port: int, keep_home: bool = False):
+        self.name, self.cmd, self.env, self.home, self.keep_home = name, cmd, env, home, keep_home
         self.url = f"http://127.0.0.1:{port}/api"
-        self.log = open(home / "server.log", "wb")
-        started = time.monotonic()
-        self.proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        while True:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() - started > 300:
-                raise RuntimeError(f"{name} did not start: {(home / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.01)
-        self.startup_seconds = time.monotonic() - started
+        self.log = open(home / "server.log", "ab")
+        self.startup_seconds = self._launch()
         self.peak_rss = 0
         self._stop = threading.Event()
         self._sampler = threading.Thread(target=self._sample, daemon=True)
         self._sampler.start()
+
+    def _launch(self) -> float:
+        """Starts the process; returns the seconds until /api/health answered."""
+        started = time.monotonic()
+        self.proc = subprocess.Popen(self.cmd, env={**os.environ, **self.env}, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        while True:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return time.monotonic() - started
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() - started > 300:
+                raise RuntimeError(f"{self.name} did not start: {(self.home / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.01)
 
     def _sample(self):
         while not self._stop.is_set():
@@ -100,107 +145,168 @@ class Server:
     def rss(self) -> int:
         return tree_rss_kib(self.proc.pid)
 
-    def stop(self):
-        self._stop.set()
+    def _kill(self):
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(timeout=30)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def restart(self):
+        """Ends the process, and any query it is still running, and starts it again on the same database."""
+        self._kill()
+        self._launch()
+
+    def stop(self):
+        self._stop.set()
+        self._kill()
         self.log.close()
-        shutil.rmtree(self.home, ignore_errors=True)
+        if not self.keep_home:
+            shutil.rmtree(self.home, ignore_errors=True)
 
 
-def start_weir(binary: Path) -> Server:
-    home = Path(tempfile.mkdtemp(prefix="bench-weir-"))
+def start_weir(binary: Path, home: Path | None = None, keep: bool = False) -> Server:
+    """`weir serve` with its database in `home` (a fresh one by default), removed when it stops unless `keep`.
+    Its late-runs service is off, as the reference's services are (it would mark the dataset's past
+    SCHEDULED runs Late during the measurements)."""
+    home = home or Path(tempfile.mkdtemp(prefix="bench-weir-"))
     port = free_port()
-    return Server("weir", [str(binary), "serve", "--port", str(port)], {"WEIR_HOME": str(home), "LOG_LEVEL": "error"}, home, port)
+    env = {"WEIR_HOME": str(home), "LOG_LEVEL": "error", "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false"}
+    return Server("weir", [str(binary), "serve", "--port", str(port)], env, home, port, keep)
 
 
-def start_reference() -> Server:
-    home = Path(tempfile.mkdtemp(prefix="bench-ref-"))
+def start_reference(db: Path | None = None, keep: bool = True) -> Server:
+    """The reference on a fresh database, or on `db` (its directory is the home; kept when it stops unless not `keep`)."""
+    keep = keep and db is not None
+    home = db.parent if db else Path(tempfile.mkdtemp(prefix="bench-ref-"))
+    db = db or home / "ref.db"
     port = free_port()
     prefect = str(Path(sys.executable).parent / "prefect")
-    env = {"PREFECT_HOME": str(home / "prefect"), "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home}/ref.db",
+    env = {"PREFECT_HOME": str(home / "prefect"), "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{db}",
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_SERVER_LOGGING_LEVEL": "WARNING"}
-    return Server("reference", [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-services", "--no-ui", "--analytics-off"], env, home, port)
+    return Server("reference", [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-services", "--no-ui", "--analytics-off"], env, home, port, keep)
 
 
-BUSY = {"count": 0}
-BUSY_LOCK = threading.Lock()
+RETRIED = {"busy_503_answers": 0, "connection_errors": 0}
+RETRIED_LOCK = threading.Lock()
 
 
 def post(http: httpx.Client, path: str, body) -> dict:
-    """POSTs until it succeeds; a 503 ("busy, retry") is counted and retried with backoff."""
+    """POSTs until it succeeds; a 503 ("busy, retry") or a dropped connection is counted and retried
+    with backoff (a dropped connection may have hidden a success: the retry may then write twice)."""
     for attempt in range(200):
-        r = http.post(path, json=body)
-        if r.status_code in (200, 201):
-            return r.json()
-        if r.status_code != 503:
-            raise RuntimeError(f"{path} {r.status_code} {r.text[:300]}")
-        with BUSY_LOCK:
-            BUSY["count"] += 1
+        try:
+            r = http.post(path, json=body)
+            if r.status_code in (200, 201):
+                return r.json()
+            if r.status_code != 503:
+                raise RuntimeError(f"{path} {r.status_code} {r.text[:300]}")
+            retried = "busy_503_answers"
+        except httpx.TransportError:
+            retried = "connection_errors"
+        with RETRIED_LOCK:
+            RETRIED[retried] += 1
         time.sleep(min(1.0, 0.02 * (attempt + 1)))
-    raise RuntimeError(f"{path}: still 503")
+    raise RuntimeError(f"{path}: still failing after 200 attempts")
 
 
-def seed(server: Server, n: int, seed_value: int) -> dict:
-    """Seeds the dataset; returns creation and transition throughput (8 writers) and failures."""
-    rng = random.Random(seed_value)
-    BUSY["count"] = 0
+def create_resources(server: Server) -> dataset.Ids:
+    """The dataset's flows, work pools and queues and deployments, through the API."""
     http = httpx.Client(base_url=server.url, timeout=120)
-    flows = [post(http, "/flows/", {"name": f"flow-{i:02d}", "tags": [f"team-{i % 4}"]})["id"] for i in range(20)]
-    for p in range(10):
-        post(http, "/work_pools/", {"name": f"pool-{p}", "type": "process"})
-        post(http, f"/work_pools/pool-{p}/queues", {"name": "high"})
-    deployments = [post(http, "/deployments/", {"name": f"dep-{d:02d}", "flow_id": flows[d % 20], "work_pool_name": f"pool-{d % 10}",
-                                                  "tags": [f"env-{d % 3}"], "parameters": {"d": d}})["id"] for d in range(40)]
-    base = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-    plans = []
-    for i in range(n):
-        state = STATES[rng.randrange(len(STATES))]
-        body = {"flow_id": flows[rng.randrange(20)], "name": f"run-{i:07d}", "tags": rng.sample(["prod", "dev", "eu", "us", "nightly", "adhoc"], rng.randint(0, 3)),
-                "parameters": {"i": i, "x": rng.random()}, "state": {"type": "SCHEDULED", "state_details": {"scheduled_time": (base + dt.timedelta(minutes=i)).isoformat()}}}
-        if rng.random() < 0.3:
-            body["work_pool_name"] = f"pool-{rng.randrange(10)}"
-        plans.append((body, state, rng.random() < 0.2, rng.random() < 0.4))
+    flows = {f["name"]: post(http, "/flows/", f)["id"] for f in dataset.FLOWS}
+    for p in dataset.WORK_POOLS:
+        post(http, "/work_pools/", {"name": p["name"], "type": p["type"]})
+        for q in p["queues"]:
+            post(http, f"/work_pools/{p['name']}/queues", {"name": q})
+    deployments = {d["name"]: post(http, "/deployments/", {
+        "name": d["name"], "flow_id": flows[d["flow"]], "work_pool_name": d["work_pool"], "work_queue_name": d["work_queue"],
+        "tags": d["tags"], "parameters": d["parameters"]})["id"] for d in dataset.DEPLOYMENTS}
+    return dataset.Ids(flows, deployments)
 
-    def create(plan):
-        body, state, from_deployment, with_tasks = plan
-        client = local.client
-        if from_deployment:
-            dep = deployments[int(body["name"][4:]) % 40]
-            run = post(client, f"/deployments/{dep}/create_flow_run", {"name": body["name"], "tags": body["tags"], "state": body["state"]})
-        else:
-            run = post(client, "/flow_runs/", body)
-        return run["id"], state, with_tasks
 
-    def transition(item):
-        run_id, state, with_tasks = item
-        client = local.client
-        steps = {"SCHEDULED": [], "PENDING": ["PENDING"], "RUNNING": ["PENDING", "RUNNING"], "PAUSED": ["PENDING", "RUNNING", "PAUSED"],
-                 "CANCELLING": ["PENDING", "RUNNING", "CANCELLING"]}.get(state, ["PENDING", "RUNNING", state])
-        for s in steps:
-            post(client, f"/flow_runs/{run_id}/set_state", {"state": {"type": s}, "force": True})
-        if with_tasks:
-            task = post(client, "/task_runs/", {"name": "t", "flow_run_id": run_id, "task_key": "t", "dynamic_key": "0", "state": {"type": "PENDING"}})
-            post(client, f"/task_runs/{task['id']}/set_state", {"state": {"type": "COMPLETED" if state == "COMPLETED" else "FAILED"}, "force": True})
-        return len(steps)
-
+def api_runs(server: Server, runs: list[dataset.FlowRunRecord], ids: dataset.Ids) -> dict:
+    """Creates the runs through the API with 8 writers, then moves each to its state (and adds its task
+    runs); returns creations and state transitions (set_state calls) per second, and the retries."""
+    RETRIED.update(busy_503_answers=0, connection_errors=0)
     local = threading.local()
 
     def init():
         local.client = httpx.Client(base_url=server.url, timeout=120)
 
+    def create(run: dataset.FlowRunRecord) -> str:
+        body = {"name": run.name, "tags": run.tags, "parameters": run.parameters,
+                "state": {"type": "SCHEDULED", "state_details": {"scheduled_time": dataset.iso(run.expected_start_time)}}}
+        if run.deployment:
+            return post(local.client, f"/deployments/{ids.deployments[run.deployment]}/create_flow_run", body)["id"]
+        if run.work_pool:
+            body |= {"work_pool_name": run.work_pool, "work_queue_name": run.work_queue}
+        return post(local.client, "/flow_runs/", body | {"flow_id": ids.flows[run.flow]})["id"]
+
+    def transition(item: tuple[str, dataset.FlowRunRecord]) -> int:
+        run_id, run = item
+        steps = {"SCHEDULED": [], "PENDING": ["PENDING"], "RUNNING": ["PENDING", "RUNNING"]}.get(run.state_type, ["PENDING", "RUNNING", run.state_type])
+        for s in steps:
+            post(local.client, f"/flow_runs/{run_id}/set_state", {"state": {"type": s}, "force": True})
+        for task in run.task_runs:
+            task_id = post(local.client, "/task_runs/", {"name": task.name, "flow_run_id": run_id, "task_key": task.task_key,
+                                                         "dynamic_key": "0", "state": {"type": "PENDING"}})["id"]
+            for s in ("RUNNING", task.state_type):
+                post(local.client, f"/task_runs/{task_id}/set_state", {"state": {"type": s}, "force": True})
+        return len(steps) + 2 * len(run.task_runs)
+
     with cf.ThreadPoolExecutor(8, initializer=init) as pool:
         t0 = time.monotonic()
-        created = list(pool.map(create, plans))
+        created = list(pool.map(create, runs))
         create_seconds = time.monotonic() - t0
         t0 = time.monotonic()
-        transitions = sum(pool.map(transition, created))
+        transitions = sum(pool.map(transition, zip(created, runs)))
         transition_seconds = time.monotonic() - t0
-    return {"runs_per_second": n / create_seconds, "transitions_per_second": transitions / transition_seconds,
-            "busy_503_answers": BUSY["count"], "deployments": deployments}
+    return {"runs_per_second": len(runs) / create_seconds, "transitions_per_second": transitions / transition_seconds, **RETRIED}
+
+
+def seed_bulk_reference(n: int, seed_value: int) -> tuple[Path, float]:
+    """Seeds a fresh reference database in-process (a child Python); returns its path and the seconds taken."""
+    db = Path(tempfile.mkdtemp(prefix="bench-ref-")) / "ref.db"
+    t0 = time.monotonic()
+    subprocess.run([sys.executable, str(BENCH / "seed_reference.py"), "--db", str(db), "--n", str(n), "--seed", str(seed_value)], check=True)
+    return db, time.monotonic() - t0
+
+
+def seed_bulk_weir(binary: Path, n: int, seed_value: int) -> tuple[Path, dict]:
+    """Creates the small resources through a first `weir serve`, stops it, and imports the runs as NDJSON."""
+    home = Path(tempfile.mkdtemp(prefix="bench-weir-"))
+    server = start_weir(binary, home, keep=True)
+    ids = create_resources(server)
+    server.stop()
+    t0 = time.monotonic()
+    ndjson = home / "runs.ndjson"
+    dataset.write_ndjson(str(ndjson), n, seed_value, ids, lambda k: step(f"weir: {k} runs written"))
+    timings = {"ndjson_seconds": time.monotonic() - t0}
+    step(f"weir: importing {ndjson.stat().st_size / 2**20:.0f} MiB of NDJSON")
+    t0 = time.monotonic()
+    subprocess.run([str(binary), "import", "--database-url", sqlite_url(home / "weir.db"), str(ndjson)], check=True)
+    timings["import_seconds"] = time.monotonic() - t0
+    ndjson.unlink()
+    return home, timings
+
+
+def sqlite_url(path: Path) -> str:
+    """`sqlite:///` followed by the absolute path without its leading slash, as Weir reads it."""
+    return "sqlite:///" + str(path.resolve()).lstrip("/")
+
+
+def weir_query_time(binary: Path, db: Path, body: dict, count: bool) -> dict:
+    """`weir query-time`: {"sql_ms", "total_ms"} for one body, straight on the database."""
+    cmd = [str(binary), "query-time", "--database-url", sqlite_url(db), "--body", json.dumps(body), "--repeat", "20"]
+    out = subprocess.run(cmd + (["--count"] if count else []), capture_output=True, text=True, timeout=900, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def has_subcommand(binary: Path, name: str) -> bool:
+    """Whether `weir NAME --help` describes NAME (an unknown name falls through to `serve`'s help)."""
+    out = subprocess.run([str(binary), name, "--help"], capture_output=True, text=True)
+    return out.returncode == 0 and f"weir {name}" in out.stdout
 
 
 def suite(deployment: str) -> list[tuple[str, str, dict]]:
@@ -228,6 +334,36 @@ def parse_duration_ms(text: str) -> float:
     return float(text)
 
 
+def settle(servers: dict[str, Server], limit: float = 900) -> None:
+    """Waits until no server uses more than a tenth of a core: a request a load step gave up on may
+    still be running (the reference does not cancel queries), and would slow down the next step."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        before = {name: tree_cpu_seconds(s.proc.pid) for name, s in servers.items()}
+        time.sleep(1)
+        busy = [name for name, s in servers.items() if tree_cpu_seconds(s.proc.pid) - before[name] > 0.1]
+        if not busy:
+            return
+    step(f"still busy after {limit:.0f} s: {', '.join(busy)}")
+
+
+def probe(url: str, path: str, body: dict, timeout: float) -> float | None:
+    """Seconds one request takes (None when it takes over `timeout`); also warms the server up."""
+    t0 = time.perf_counter()
+    try:
+        httpx.post(url + path, json=body, timeout=timeout)  # an error answer shows in the load step's errors
+    except httpx.TimeoutException:
+        return None
+    return time.perf_counter() - t0
+
+
+def one_request(seconds: float | None) -> dict:
+    """A load step's result for a body too slow to load: the single probe request (or its time-out)."""
+    if seconds is None:
+        return {"rps": 0.0, "p50_ms": float("nan"), "p99_ms": float("nan"), "requests": 0, "errors": 1, "generator": "probe timed out"}
+    return {"rps": 1 / seconds, "p50_ms": seconds * 1000, "p99_ms": seconds * 1000, "requests": 1, "errors": 0, "generator": "one request"}
+
+
 def load(url: str, path: str, body: dict, clients: int, seconds: float) -> dict:
     """`wrk` when installed (the Python generator below tops out near a thousand requests/s)."""
     if shutil.which("wrk"):
@@ -240,7 +376,7 @@ def load_wrk(url: str, path: str, body: dict, clients: int, seconds: float) -> d
         script.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n')
         script.write("wrk.body = " + json.dumps(json.dumps(body)) + "\n")
     try:
-        out = subprocess.run(["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{max(1, round(seconds))}s", "--latency", "-s", script.name, url + path],
+        out = subprocess.run(["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{max(1, round(seconds))}s", "--timeout", "60s", "--latency", "-s", script.name, url + path],
                              capture_output=True, text=True, timeout=seconds + 60).stdout
     finally:
         os.unlink(script.name)
@@ -256,7 +392,11 @@ def load_wrk(url: str, path: str, body: dict, clients: int, seconds: float) -> d
         elif "requests in" in line:
             result["requests"] = int(parts[0])
         elif line.strip().startswith("Non-2xx or 3xx responses:"):
-            result["errors"] = int(parts[-1])
+            result["errors"] += int(parts[-1])
+        elif line.strip().startswith("Socket errors:"):
+            result["errors"] += int(parts[-1])  # time-outs
+    if not result["requests"]:
+        result["p50_ms"] = result["p99_ms"] = float("nan")
     return result
 
 
@@ -296,36 +436,98 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2000, help="flow runs to seed")
     ap.add_argument("--seconds", type=float, default=5, help="duration of each load step")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--seeding", choices=["api", "bulk"], default="api", help="through the API, or in bulk before the servers start")
+    ap.add_argument("--api-batch", type=int, default=2000, help="with bulk seeding: runs created through the API to measure writes")
+    ap.add_argument("--max-step", type=float, default=120, help="longest load step: a body too slow to complete a few requests "
+                    "per client in it is measured by its one warm-up request")
+    ap.add_argument("--probe-timeout", type=float, default=300, help="seconds to wait for the one request that precedes each body's load steps")
+    ap.add_argument("--without-reference", action="store_true", help="measure Weir alone (for sizes the reference cannot take)")
     ap.add_argument("--weir", default=str(REPO / ".build" / "release" / "weir"))
     args = ap.parse_args()
+    binary = Path(args.weir)
+    names = ["weir"] if args.without_reference else ["weir", "reference"]
 
-    results: dict = {"n": args.n, "seconds": args.seconds, "seed": args.seed, "when": dt.datetime.now(dt.timezone.utc).isoformat(), "servers": {}}
-    servers = {}
-    for name, start in [("weir", lambda: start_weir(Path(args.weir))), ("reference", start_reference)]:
-        print(f"[{name}] starting", flush=True)
-        s = start()
-        servers[name] = s
-        time.sleep(1)
-        results["servers"][name] = {"startup_seconds": s.startup_seconds, "idle_rss_kib": s.rss()}
+    results: dict = {"n": args.n, "seconds": args.seconds, "seed": args.seed, "seeding": args.seeding,
+                     "when": dt.datetime.now(dt.timezone.utc).isoformat(), "servers": {name: {} for name in names}}
+    servers: dict[str, Server] = {}
     try:
-        deployment_ids = {}
+        if args.seeding == "api":
+            starts = {"weir": lambda: start_weir(binary), "reference": start_reference}
+        else:
+            if not has_subcommand(binary, "import"):
+                sys.exit(f"{binary} has no `import` command: --seeding bulk needs it")
+            step(f"weir: creating flows, pools, deployments; writing and importing {args.n} runs")
+            weir_home, timings = seed_bulk_weir(binary, args.n, args.seed)
+            results["servers"]["weir"].update(timings)
+            step(f"weir: NDJSON written in {timings['ndjson_seconds']:.1f} s, imported in {timings['import_seconds']:.1f} s")
+            starts = {"weir": lambda: start_weir(binary, weir_home)}
+            if not args.without_reference:
+                step(f"reference: seeding {args.n} runs in-process")
+                ref_db, seconds = seed_bulk_reference(args.n, args.seed)
+                results["servers"]["reference"]["seed_seconds"] = seconds
+                step(f"reference: seeded in {seconds:.1f} s")
+                starts["reference"] = lambda: start_reference(ref_db, keep=False)
+        for name in names:
+            step(f"{name}: starting")
+            servers[name] = s = starts[name]()
+            time.sleep(1)
+            results["servers"][name].update({"startup_seconds": s.startup_seconds, "idle_rss_kib": s.rss()})
+            step(f"{name}: healthy after {s.startup_seconds:.2f} s")
+
+        ids = {}
         for name, s in servers.items():
-            print(f"[{name}] seeding {args.n} runs", flush=True)
-            seeded = seed(s, args.n, args.seed)
-            deployment_ids[name] = seeded.pop("deployments")
-            results["servers"][name].update(seeded)
+            if args.seeding == "api":
+                step(f"{name}: seeding {args.n} runs through the API, 8 writers")
+                ids[name] = create_resources(s)
+                runs = list(dataset.flow_runs(args.n, args.seed))
+            else:
+                step(f"{name}: {args.api_batch} more runs through the API, 8 writers")
+                ids[name] = dataset.Ids.from_api(s.url)
+                runs = list(dataset.flow_runs(args.api_batch, args.seed + 1, prefix="api-run-"))
+            written = api_runs(s, runs, ids[name])
+            results["servers"][name].update(written)
+            step(f"{name}: {written['runs_per_second']:.1f} runs/s, {written['transitions_per_second']:.1f} transitions/s")
+
         rows = []
         for index, (label, path, _) in enumerate(suite("")):
+            bodies = {name: suite(ids[name].deployments["dep-03"])[index][2] for name in servers}
+            latency = {}  # of one request alone: stretches the load steps so that they complete a few requests
+            for name, s in servers.items():
+                settle(servers)
+                latency[name] = probe(s.url, path, bodies[name], args.probe_timeout)
+                if latency[name] is None:
+                    step(f"{name}: {label}: one request takes over {args.probe_timeout:.0f} s; restarting, to end it")
+                    s.restart()
             for clients in (1, 8):
                 row = {"body": label, "clients": clients}
                 for name, s in servers.items():
-                    body = suite(deployment_ids[name][3])[index][2]
-                    print(f"[{name}] {label} x{clients}", flush=True)
-                    row[name] = load(s.url, path, body, clients, args.seconds)
+                    seconds = max(args.seconds, 2 * clients * (latency[name] or math.inf))
+                    if seconds > args.max_step:
+                        row[name] = one_request(latency[name])
+                        step(f"{name}: {label} x{clients}: too slow for a load step, one request took "
+                             + (f"{latency[name]:.1f} s" if latency[name] else f"over {args.probe_timeout:.0f} s"))
+                        continue
+                    settle(servers)
+                    row[name] = load(s.url, path, bodies[name], clients, seconds) | {"seconds": seconds}
+                    step(f"{name}: {label} x{clients}: {row[name]['rps']:.1f} req/s, p99 {row[name]['p99_ms']:.1f} ms ({seconds:.0f} s)")
                 rows.append(row)
         results["rows"] = rows
         for name, s in servers.items():
             results["servers"][name]["peak_rss_kib"] = s.peak_rss
+
+        if has_subcommand(binary, "query-time"):
+            for index, (label, path, body) in enumerate(suite(ids["weir"].deployments["dep-03"])):
+                step(f"weir: query-time {label}")
+                try:
+                    timing = weir_query_time(binary, servers["weir"].home / "weir.db", body, path.endswith("/count"))
+                except (subprocess.SubprocessError, ValueError) as error:
+                    step(f"weir: query-time failed: {error}")
+                    continue
+                for row in rows[2 * index: 2 * index + 2]:
+                    row["weir_sql_ms"], row["weir_total_ms"] = timing["sql_ms"], timing["total_ms"]
+        else:
+            results["note"] = "weir query-time not available: no raw SQL times"
+            step("weir query-time not available: skipping the raw SQL times")
     finally:
         for s in servers.values():
             s.stop()
@@ -335,27 +537,51 @@ def main() -> None:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     (out_dir / f"{stamp}.json").write_text(json.dumps(results, indent=1))
     print_table(results)
-    chart(results, out_dir / f"{stamp}.png")
+    if "reference" in servers:
+        chart(results, out_dir / f"{stamp}.png")
     print(f"\nwrote bench/results/{stamp}.json")
 
 
+def num(x: float | None, width: int, suffix: str = "") -> str:
+    """A right-aligned number with two decimals, or `-` when missing."""
+    text = "-" if x is None or x != x or x in (float("inf"), float("-inf")) else f"{x:.2f}{suffix}"
+    return f"{text:>{width}}"
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a and b and a == a and b == b else None
+
+
 def print_table(r: dict) -> None:
-    w, ref = r["servers"]["weir"], r["servers"]["reference"]
-    print(f"\nN = {r['n']} flow runs, {r['seconds']} s per step")
-    print(f"{'measure':52} {'weir':>12} {'reference':>12} {'ratio':>8}")
+    w, ref = r["servers"]["weir"], r["servers"].get("reference", {})
+    how = "the API" if r.get("seeding", "api") == "api" else "bulk import"
+    print(f"\nN = {r['n']} flow runs, seeded through {how}, {r['seconds']} s per load step")
+    print(f"{'measure':52} {'weir':>12} {'reference':>12} {'ratio':>9}")
+
     def line(label, a, b, better_low=False):
-        ratio = (b / a if better_low else a / b) if a and b else float("nan")
-        print(f"{label:52} {a:12.2f} {b:12.2f} {ratio:7.1f}x")
-    line("start to healthy (s, lower is better)", w["startup_seconds"], ref["startup_seconds"], True)
-    line("idle RSS (MiB, lower is better)", w["idle_rss_kib"] / 1024, ref["idle_rss_kib"] / 1024, True)
-    line("peak RSS (MiB, lower is better)", w["peak_rss_kib"] / 1024, ref["peak_rss_kib"] / 1024, True)
-    line("flow runs created per second (8 writers)", w["runs_per_second"], ref["runs_per_second"])
-    line("state transitions per second (8 writers)", w["transitions_per_second"], ref["transitions_per_second"])
-    print(f"{'503 busy answers while seeding (retried)':52} {w['busy_503_answers']:12d} {ref['busy_503_answers']:12d}")
+        print(f"{label:52} {num(a, 12)} {num(b, 12)} {num(ratio(b, a) if better_low else ratio(a, b), 9, 'x')}")
+
+    if r.get("seeding") == "bulk":
+        print(f"{'seeding (s): NDJSON + weir import / in-process':52} {num(w['ndjson_seconds'] + w['import_seconds'], 12)} {num(ref.get('seed_seconds'), 12)}")
+    line("start to healthy (s, lower is better)", w["startup_seconds"], ref.get("startup_seconds"), True)
+    line("idle RSS (MiB, lower is better)", w["idle_rss_kib"] / 1024, ref.get("idle_rss_kib", 0) / 1024, True)
+    line("peak RSS (MiB, lower is better)", w["peak_rss_kib"] / 1024, ref.get("peak_rss_kib", 0) / 1024, True)
+    line("flow runs created per second (8 writers)", w["runs_per_second"], ref.get("runs_per_second"))
+    line("state transitions per second (8 writers)", w["transitions_per_second"], ref.get("transitions_per_second"))
+    print(f"{'503 busy answers while writing (retried)':52} {w['busy_503_answers']:12d} {ref.get('busy_503_answers', 0):12d}")
+    print(f"{'dropped connections while writing (retried)':52} {w.get('connection_errors', 0):12d} {ref.get('connection_errors', 0):12d}")
+
+    print(f"\n{'body':36} {'cl':>2} {'weir/s':>9} {'ref/s':>8} {'ratio':>8} {'weir p50':>9} {'weir p99':>9} {'ref p99':>9} {'ratio':>8} {'sql ms':>8} {'total ms':>8}")
     for row in r["rows"]:
-        a, b = row["weir"], row["reference"]
-        line(f"{row['body']} x{row['clients']} req/s", a["rps"], b["rps"])
-        line(f"{row['body']} x{row['clients']} p99 ms (lower is better)", a["p99_ms"], b["p99_ms"], True)
+        a, b = row["weir"], row.get("reference", {})
+        print(f"{row['body'][:36]:36} {row['clients']:2d} {num(a['rps'], 9)} {num(b.get('rps'), 8)} {num(ratio(a['rps'], b.get('rps')), 8, 'x')} "
+              f"{num(a['p50_ms'], 9)} {num(a['p99_ms'], 9)} {num(b.get('p99_ms'), 9)} {num(ratio(b.get('p99_ms'), a['p99_ms']), 8, 'x')} "
+              f"{num(row.get('weir_sql_ms'), 8)} {num(row.get('weir_total_ms'), 8)}")
+    slow = sorted({f"{row['body']} ({name})" for row in r["rows"] for name in ("weir", "reference") if row.get(name, {}).get("generator") in ("one request", "probe timed out")})
+    if slow:
+        print(f"measured by one request, too slow for a load step: {', '.join(slow)}")
+    if r.get("note"):
+        print(f"({r['note']})")
 
 
 def chart(r: dict, path: Path) -> None:
@@ -367,13 +593,13 @@ def chart(r: dict, path: Path) -> None:
         print("(matplotlib not installed: no chart)")
         return
     rows = [row for row in r["rows"] if row["clients"] == 8]
-    labels = [row["body"] for row in rows]
-    ratios = [row["weir"]["rps"] / row["reference"]["rps"] if row["reference"]["rps"] else 0 for row in rows]
+    labels = [row["body"] + ("" if row["reference"]["rps"] else " (reference timed out)") for row in rows]
+    ratios = [ratio(row["weir"]["rps"], row["reference"]["rps"]) or 0 for row in rows]
     fig, ax = plt.subplots(figsize=(10, 5))
     ax.barh(labels, ratios)
     ax.axvline(30, linestyle="--", color="red", label="target 30x")
     ax.set_xlabel("weir / reference requests per second, 8 clients")
-    ax.set_title(f"Read Flow Runs, N = {r['n']}")
+    ax.set_title(f"Read Flow Runs, N = {r['n']} ({'API' if r.get('seeding', 'api') == 'api' else 'bulk'} seeding)")
     ax.legend()
     fig.tight_layout()
     fig.savefig(path)
