@@ -61,9 +61,16 @@ class Side:
     # ---- requests
 
     def send(self, method: str, path: str, json_body: Any = _NO_BODY, **kw) -> httpx.Response:
+        """Sends a request; a 503 (the reference's SQLite is busy, which it says is retryable) is
+        retried, as the Prefect client does."""
         if json_body is not _NO_BODY:
             kw["json"] = json_body
-        return self.h.request(method, path, **kw)
+        for _ in range(10):
+            r = self.h.request(method, path, **kw)
+            if r.status_code != 503:
+                return r
+            time.sleep(0.5)
+        return r
 
     def rec(self, label: str, method: str, path: str, json_body: Any = _NO_BODY, keep=None, **kw) -> httpx.Response:
         """Sends a request and records its status and normalised body under `label`."""
