@@ -31,6 +31,7 @@ import httpx
 import pytest
 
 from conftest import REPO, _free_port, _weir_bin, fresh_database_url
+from servers import _wait
 
 POSTGRES = os.environ.get("WEIR_TEST_DATABASE_URL")
 needs_postgres = pytest.mark.skipif(not POSTGRES, reason="needs PostgreSQL (WEIR_TEST_DATABASE_URL)")
@@ -52,16 +53,7 @@ class Weir:
             self.proc = subprocess.Popen([str(_weir_bin()), "serve", "--port", str(port)], env=env, stdout=log,
                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.url = f"http://127.0.0.1:{port}/api"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log()
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"weir did not start:\n{self.log()}")
+        _wait(self.url, self.proc, self.log_path, 30)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -103,6 +103,7 @@ struct QueryTime: AsyncParsableCommand {
         var sql: [Double] = []
         var total: [Double] = []
         var rows = 0
+        var bytes = 0
         do {
             if count {
                 let q = try CountFlowRunsQuery.read(json)
@@ -119,12 +120,7 @@ struct QueryTime: AsyncParsableCommand {
                     rows = try await store.flowRuns.fetchRows(q)
                     let sqlMs = Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6
                     t0 = DispatchTime.now()
-                    let runs = try await store.flowRuns.filter(q)
-                    let now = Timestamp.now()
-                    var w = JSONWriter(capacity: 2048 * max(1, runs.count))
-                    w.beginArray()
-                    for run in runs { run.write(to: &w, now: now) }
-                    w.endArray()
+                    bytes = FlowRun.jsonArray(try await store.flowRuns.filter(q)).count
                     let totalMs = Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6
                     if i > 0 { sql.append(sqlMs); total.append(totalMs) }
                 }
@@ -135,6 +131,6 @@ struct QueryTime: AsyncParsableCommand {
         }
         await store.close()
         func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s.isEmpty ? 0 : s[s.count / 2] }
-        print(#"{"sql_ms": \#(median(sql)), "total_ms": \#(median(total)), "rows": \#(rows), "repeat": \#(repetitions)}"#)
+        print(#"{"sql_ms": \#(median(sql)), "total_ms": \#(median(total)), "rows": \#(rows), "bytes": \#(bytes), "repeat": \#(repetitions)}"#)
     }
 }

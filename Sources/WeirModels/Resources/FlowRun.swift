@@ -119,6 +119,15 @@ public struct FlowRun: Sendable, Equatable {
     }
 
     /// Writes the reference's `FlowRunResponse`, computing the estimates at `now`.
+    /// A Read Flow Runs answer: the runs as a JSON array, estimates computed at one `now`.
+    public static func jsonArray(_ runs: [FlowRun], now: Timestamp = .now()) -> [UInt8] {
+        var w = JSONWriter(capacity: 2048 * max(1, runs.count))
+        w.beginArray()
+        for run in runs { run.write(to: &w, now: now) }
+        w.endArray()
+        return w.bytes
+    }
+
     public func write(to w: inout JSONWriter, now: Timestamp) {
         w.beginObject()
         w.key("id"); w.uuid(id)

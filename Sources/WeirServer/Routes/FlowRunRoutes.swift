@@ -10,12 +10,7 @@ struct FlowRunRoutes {
 
     /// Flow runs as a JSON array, with estimates computed at one instant.
     static func encode(_ runs: [FlowRun]) -> [UInt8] {
-        let now = Timestamp.now()
-        var w = JSONWriter(capacity: 2048 * max(1, runs.count))
-        w.beginArray()
-        for run in runs { run.write(to: &w, now: now) }
-        w.endArray()
-        return w.bytes
+        FlowRun.jsonArray(runs)
     }
 
     static func encode(_ run: FlowRun) -> [UInt8] {

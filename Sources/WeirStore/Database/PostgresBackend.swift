@@ -31,7 +31,6 @@ public final class PostgresBackend: StoreBackend {
             config = .init(host: location.host, port: location.port, username: location.username, password: location.password, database: location.database, tls: location.tls)
         }
         config.options.maximumConnections = max(1, poolSize)
-        config.options.minimumConnections = 0
         config.options.connectTimeout = .seconds(5)
         config.options.keepAliveBehavior = .init(frequency: .seconds(15))
         // Short API queries gain nothing from JIT compilation, which costs ~100-200 ms when the
