@@ -33,13 +33,34 @@ import WeirTestSupport
                 #expect(!plan.contains { $0.contains("Seq Scan on flow_run") }, "no index serves it: \(plan)")
                 return
             }
-            let plan = try await store.flowRuns.explain(try runsQuery(body))
+            // The page query is where filtering and sorting happen; the outer query reads at
+            // most `limit` rows by row id.
+            let full = try await store.flowRuns.explain(try runsQuery(body))
+            #expect(full.first == "SEARCH flow_run USING INTEGER PRIMARY KEY (rowid=?)", "page rows not read by row id: \(full)")
+            let plan = try await store.flowRuns.explain(try runsQuery(body), pageOnly: true)
             print("PLAN \(name): \(body)\n  " + plan.joined(separator: "\n  "))
             // Either the sort walks an index, or an index bounds the rows that are sorted.
             let sortsInIndex = !plan.contains { $0.contains("TEMP B-TREE FOR ORDER BY") }
             let boundedByIndex = plan.contains { $0.hasPrefix("SEARCH flow_run USING") }
             #expect(sortsInIndex || boundedByIndex, "unindexed sort over all runs: \(plan)")
             #expect(!plan.contains { $0.hasPrefix("SCAN flow_run") && !$0.contains("USING") }, "full table scan: \(plan)")
+        }
+    }
+
+    /// SQLite: the bodies that can match many runs (state, task run state, work pool, deployment) pick their
+    /// page from index entries alone, without reading a run's row until it is on the page.
+    @Test(arguments: [
+        #"{"flow_runs":{"state":{"type":{"any_":["FAILED","CRASHED"]}}},"limit":50}"#,
+        #"{"task_runs":{"state":{"type":{"any_":["FAILED"]}}},"limit":50}"#,
+        #"{"work_pools":{"name":{"any_":["pool-1"]}},"limit":50}"#,
+        #"{"deployments":{"id":{"any_":["6a1e0f1c-3c4b-4f0e-9a55-1f2d3c4b5a69"]}},"limit":50}"#,
+    ])
+    func manyMatchPagesFromIndexEntries(body: String) async throws {
+        guard !TestDatabase.isPostgres else { return }
+        try await withStore { store in
+            let plan = try await store.flowRuns.explain(try runsQuery(body), pageOnly: true)
+            let reads = plan.filter { $0.hasPrefix("SEARCH flow_run ") || $0.hasPrefix("SCAN flow_run ") || $0.contains(" task_run ") }
+            #expect(!reads.isEmpty && reads.allSatisfy { $0.contains("COVERING INDEX") }, "reads rows to pick the page: \(plan)")
         }
     }
 }

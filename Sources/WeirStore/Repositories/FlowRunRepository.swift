@@ -138,8 +138,26 @@ public struct FlowRunRepository: Sendable {
     }
 
     /// The SQL of a Read Flow Runs query.
+    ///
+    /// On SQLite the page is chosen first by row id alone (`pageSQL`) and the rows are read
+    /// afterwards: a filter that matches many runs then sorts narrow index entries (`(state_type,
+    /// id)` covers a state filter and its default order) instead of whole rows with their JSON, and
+    /// a deep offset skips index entries instead of rows. The outer query sorts the page's rows
+    /// again in the same order. PostgreSQL plans the plain query well (an index walk with a
+    /// filter), so it keeps it.
     func sql(_ q: ReadFlowRunsQuery) -> SQLQueryString {
-        "\(unsafeRaw: Self.select) WHERE \(compiler.compile(q.filter.condition)) ORDER BY \(unsafeRaw: backend.dialect.orderBy(Self.order(q.sort))) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        let order = backend.dialect.orderBy(Self.order(q.sort))
+        switch backend.dialect {
+        case .sqlite:
+            return "\(unsafeRaw: Self.select) WHERE flow_run.rowid IN (\(pageSQL(q))) ORDER BY \(unsafeRaw: order)"
+        case .postgres:
+            return "\(unsafeRaw: Self.select) WHERE \(compiler.compile(q.filter.condition)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        }
+    }
+
+    /// SQLite: the row ids of a Read Flow Runs page, filtered, sorted and paged.
+    func pageSQL(_ q: ReadFlowRunsQuery) -> SQLQueryString {
+        "SELECT flow_run.rowid FROM flow_run WHERE \(compiler.compile(q.filter.condition)) ORDER BY \(unsafeRaw: backend.dialect.orderBy(Self.order(q.sort))) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
     }
 
     /// Read Flow Runs: the runs matching a `POST /flow_runs/filter` body, sorted and paged.
@@ -165,10 +183,13 @@ public struct FlowRunRepository: Sendable {
     /// on PostgreSQL, or `EXPLAIN ANALYZE` with `analyze`), for plan checks and docs. On PostgreSQL
     /// `withoutSequentialScans` asks for the plan with sequential scans disabled: whether an index
     /// can serve the query at all, whatever the table's current size.
-    public func explain(_ q: ReadFlowRunsQuery, analyze: Bool = false, withoutSequentialScans: Bool = false) async throws -> [String] {
+    ///
+    /// On SQLite `pageOnly` explains the query that picks the page's row ids (where the filtering
+    /// and sorting happen; the rest reads at most `limit` rows by row id).
+    public func explain(_ q: ReadFlowRunsQuery, analyze: Bool = false, withoutSequentialScans: Bool = false, pageOnly: Bool = false) async throws -> [String] {
         let dialect = backend.dialect
         let prefix = dialect == .sqlite ? "EXPLAIN QUERY PLAN" : (analyze ? "EXPLAIN ANALYZE" : "EXPLAIN")
-        let query: SQLQueryString = "\(unsafeRaw: prefix) \(sql(q))"
+        let query: SQLQueryString = "\(unsafeRaw: prefix) \(pageOnly && dialect == .sqlite ? pageSQL(q) : sql(q))"
         let noSeqScan = withoutSequentialScans && dialect == .postgres
         return try await backend.read { db in
             if noSeqScan { try await db.raw("SET enable_seqscan = off").run() }
