@@ -230,6 +230,7 @@ func isUnavailable(_ error: any Error) -> Bool {
 /// A unique, foreign key or not-null constraint failed (SQLite or PostgreSQL).
 func isConstraintViolation(_ error: any Error) -> Bool {
     if let state = PostgresBackend.sqlState(error) { return state.hasPrefix("23") }
+    if let failure = error as? SQLiteFailure { return failure.isConstraintViolation }
     return "\(error)".contains("constraint")
 }
 

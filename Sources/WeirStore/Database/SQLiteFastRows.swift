@@ -1,53 +1,64 @@
 import Logging
 import NIOCore
+import NIOPosix
 import SQLiteKit
 import SQLiteNIO
 import SQLKit
 
-/// SQLKit over one SQLite connection, as SQLiteKit's own, but handing out rows whose columns the
-/// repositories read directly (``SQLiteStoredRow``) instead of through `Decodable` for every column
-/// of every row, which was most of Read Flow Runs' time.
+/// SQLKit over one SQLite connection (``SQLiteHandle``): statements run synchronously on the
+/// connection's thread, and rows are ``SQLiteStoredRow``s, whose columns the repositories read
+/// directly instead of through `Decodable` for every column of every row.
 struct SQLiteFastDatabase: SQLDatabase {
-    let connection: SQLiteConnection
-    let encoder = SQLiteDataEncoder()
+    let handle: SQLiteHandle
+    let eventLoop: any EventLoop
+    let logger: Logger
+    private let encoder = SQLiteDataEncoder()
 
-    var eventLoop: any EventLoop { connection.eventLoop }
-    var logger: Logger { connection.logger }
+    init(handle: SQLiteHandle, eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any(), logger: Logger) {
+        self.handle = handle
+        self.eventLoop = eventLoop
+        self.logger = logger
+    }
+
     var dialect: any SQLDialect { SQLiteDialect() }
     var queryLogLevel: Logger.Level? { nil }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
-        let (sql, rawBinds) = serialize(query)
-        let binds: [SQLiteData]
-        do {
-            binds = try rawBinds.map { try encoder.encode($0) }
-        } catch {
-            return eventLoop.makeFailedFuture(error)
-        }
-        return connection.query(sql, binds, logger: connection.logger) { onRow(SQLiteStoredRow(row: $0)) }
+        let promise = eventLoop.makePromise(of: Void.self)
+        promise.completeWithTask { try await execute(sql: query, onRow) }
+        return promise.futureResult
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        try await execute(sql: query, onRow).get()
+        let (sql, rawBinds) = serialize(query)
+        let binds = try rawBinds.map { try encoder.encode($0) }
+        if handle.isCurrent {
+            try handle.query(sql, binds) { onRow($0) }
+        } else {
+            try await handle.run { try handle.query(sql, binds) { onRow($0) } }
+        }
     }
 }
 
 /// An SQLite row with direct column access for the stored representation (text, integers, reals).
 struct SQLiteStoredRow: SQLRow {
-    let row: SQLiteRow
+    let columns: SQLiteColumns
+    let values: [SQLiteData]
     private static let decoder = SQLiteDataDecoder()
 
-    var allColumns: [String] { row.columns.map(\.name) }
-    func contains(column: String) -> Bool { row.column(column) != nil }
-    func decodeNil(column: String) throws -> Bool { (row.column(column) ?? .null) == .null }
+    func column(_ name: String) -> SQLiteData? { columns.index[name].map { values[$0] } }
+
+    var allColumns: [String] { columns.names }
+    func contains(column: String) -> Bool { columns.index[column] != nil }
+    func decodeNil(column: String) throws -> Bool { (self.column(column) ?? .null) == .null }
     func decode<D: Decodable>(column: String, as: D.Type) throws -> D {
-        guard let data = row.column(column) else { throw MissingColumn(column: column) }
+        guard let data = self.column(column) else { throw MissingColumn(column: column) }
         return try Self.decoder.decode(D.self, from: data)
     }
 
     /// A text column (nil when null or absent).
     func text(_ c: String) -> String? {
-        switch row.column(c) {
+        switch column(c) {
         case .text(let s): return s
         case .integer(let i): return String(i)
         case .float(let d): return String(d)
@@ -57,7 +68,7 @@ struct SQLiteStoredRow: SQLRow {
 
     /// An integer column (nil when null or absent).
     func integer(_ c: String) -> Int? {
-        switch row.column(c) {
+        switch column(c) {
         case .integer(let i): return i
         case .float(let d): return Int(d)
         case .text(let s): return Int(s)
@@ -67,7 +78,7 @@ struct SQLiteStoredRow: SQLRow {
 
     /// A real column (nil when null or absent).
     func real(_ c: String) -> Double? {
-        switch row.column(c) {
+        switch column(c) {
         case .float(let d): return d
         case .integer(let i): return Double(i)
         case .text(let s): return Double(s)

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import WeirModels
+@testable import WeirStore
+import WeirTestSupport
+
+/// The embedded database's connections: statements on each connection's own thread, cached
+/// statements that see schema changes, and a write-ahead log that stays bounded under load.
+@Suite struct SQLiteBackendTests {
+    /// A fresh SQLite backend, closed and removed afterwards.
+    func withBackend(_ body: (SQLiteBackend, String) async throws -> Void) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("weir-sqlite-\(UUID().uuidString)")
+        let path = dir.appendingPathComponent("weir.db").path
+        let backend = try await SQLiteBackend.open(path: path)
+        do {
+            try await body(backend, path)
+            await backend.close()
+        } catch {
+            await backend.close()
+            try? FileManager.default.removeItem(at: dir)
+            throw error
+        }
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    @Test func continuousWritesKeepTheLogBounded() async throws {
+        try await withBackend { backend, path in
+            try await backend.write { db in try await db.raw("CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT)").run() }
+            // 3,000 commits of about 3 pages each: 9,000 frames, had the log never started over.
+            let body = String(repeating: "x", count: 10_000)
+            for i in 0..<3_000 {
+                try await backend.write { db in try await db.raw("INSERT INTO filler (id, body) VALUES (\(bind: i), \(bind: body))").run() }
+            }
+            let walBytes = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
+            // The writer finishes a checkpoint at 4,000 frames, so the log never holds much more.
+            #expect(walBytes < 4_200 * 4_096 + 4_096 * 8, "write-ahead log of \(walBytes) bytes")
+            let n = try await backend.read { db in try await db.raw("SELECT count(*) AS n FROM filler").first()?.int("n") }
+            #expect(n == 3_000)
+        }
+    }
+
+    @Test func cachedStatementsFollowSchemaChanges() async throws {
+        try await withBackend { backend, _ in
+            try await backend.write { db in
+                try await db.raw("CREATE TABLE t (a INTEGER)").run()
+                try await db.raw("INSERT INTO t (a) VALUES (1)").run()
+            }
+            let before = try await backend.write { db in try await db.raw("SELECT * FROM t").all().first?.allColumns }
+            try await backend.write { db in try await db.raw("ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'x'").run() }
+            let after = try await backend.write { db in try await db.raw("SELECT * FROM t").all().first?.allColumns }
+            #expect(before == ["a"] && after == ["a", "b"])
+        }
+    }
+
+    @Test func aFailedStatementLeavesTheConnectionUsable() async throws {
+        try await withBackend { backend, _ in
+            try await backend.write { db in try await db.raw("CREATE TABLE u (k TEXT PRIMARY KEY)").run() }
+            try await backend.write { db in try await db.raw("INSERT INTO u (k) VALUES ('a')").run() }
+            await #expect(throws: SQLiteFailure.self) {
+                try await backend.write { db in try await db.raw("INSERT INTO u (k) VALUES ('a')").run() }
+            }
+            do {
+                try await backend.write { db in try await db.raw("INSERT INTO u (k) VALUES ('a')").run() }
+            } catch {
+                #expect(isConstraintViolation(error))
+            }
+            try await backend.write { db in try await db.raw("INSERT INTO u (k) VALUES ('b')").run() }
+            let keys = try await backend.read { db in try await db.raw("SELECT k FROM u ORDER BY k").all().map { $0.string("k") } }
+            #expect(keys == ["a", "b"])
+        }
+    }
+}
