@@ -50,7 +50,10 @@ let package = Package(
             dependencies: [
                 "WeirServer", "WeirStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // lld with packed relative relocations: the position-independent binary's 3 MiB table of
+            // relocations shrinks to 27 KiB, which every start reads (resident memory).
+            linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux]))]
         ),
         .testTarget(name: "WeirModelsTests", dependencies: ["WeirModels"]),
         .testTarget(name: "WeirOrchestrationTests", dependencies: ["WeirOrchestration"]),
