@@ -309,9 +309,9 @@ def has_subcommand(binary: Path, name: str) -> bool:
     return out.returncode == 0 and f"weir {name}" in out.stdout
 
 
-def suite(deployment: str) -> list[tuple[str, str, dict]]:
-    """The fixed Read Flow Runs bodies (and count)."""
-    return [
+def suite(deployment: str, limit: int | None = None) -> list[tuple[str, str, dict]]:
+    """The fixed Read Flow Runs bodies (and count); `limit` replaces every Read Flow Runs body's limit."""
+    bodies = [
         ("default body", "/flow_runs/filter", {}),
         ("limit 200, EXPECTED_START_TIME_DESC", "/flow_runs/filter", {"limit": 200, "sort": "EXPECTED_START_TIME_DESC"}),
         ("state type any_", "/flow_runs/filter", {"flow_runs": {"state": {"type": {"any_": ["FAILED", "CRASHED"]}}}, "limit": 50}),
@@ -324,6 +324,9 @@ def suite(deployment: str) -> list[tuple[str, str, dict]]:
         ("deep offset", "/flow_runs/filter", {"offset": 1000, "limit": 50, "sort": "NAME_ASC"}),
         ("count", "/flow_runs/count", {"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}),
     ]
+    if limit is not None:
+        bodies = [(label, path, body | {"limit": limit} if path.endswith("/filter") else body) for label, path, body in bodies]
+    return bodies
 
 
 def parse_duration_ms(text: str) -> float:
@@ -441,13 +444,14 @@ def main() -> None:
     ap.add_argument("--max-step", type=float, default=120, help="longest load step: a body too slow to complete a few requests "
                     "per client in it is measured by its one warm-up request")
     ap.add_argument("--probe-timeout", type=float, default=300, help="seconds to wait for the one request that precedes each body's load steps")
+    ap.add_argument("--limit", type=int, help="the limit of every Read Flow Runs body (the suite's own limits otherwise; the N = 1,000,000 target uses 200)")
     ap.add_argument("--without-reference", action="store_true", help="measure Weir alone (for sizes the reference cannot take)")
     ap.add_argument("--weir", default=str(REPO / ".build" / "release" / "weir"))
     args = ap.parse_args()
     binary = Path(args.weir)
     names = ["weir"] if args.without_reference else ["weir", "reference"]
 
-    results: dict = {"n": args.n, "seconds": args.seconds, "seed": args.seed, "seeding": args.seeding,
+    results: dict = {"n": args.n, "seconds": args.seconds, "seed": args.seed, "seeding": args.seeding, "limit": args.limit,
                      "when": dt.datetime.now(dt.timezone.utc).isoformat(), "servers": {name: {} for name in names}}
     servers: dict[str, Server] = {}
     try:
@@ -490,7 +494,7 @@ def main() -> None:
 
         rows = []
         for index, (label, path, _) in enumerate(suite("")):
-            bodies = {name: suite(ids[name].deployments["dep-03"])[index][2] for name in servers}
+            bodies = {name: suite(ids[name].deployments["dep-03"], args.limit)[index][2] for name in servers}
             latency = {}  # of one request alone: stretches the load steps so that they complete a few requests
             for name, s in servers.items():
                 settle(servers)
@@ -516,7 +520,7 @@ def main() -> None:
             results["servers"][name]["peak_rss_kib"] = s.peak_rss
 
         if has_subcommand(binary, "query-time"):
-            for index, (label, path, body) in enumerate(suite(ids["weir"].deployments["dep-03"])):
+            for index, (label, path, body) in enumerate(suite(ids["weir"].deployments["dep-03"], args.limit)):
                 step(f"weir: query-time {label}")
                 try:
                     timing = weir_query_time(binary, servers["weir"].home / "weir.db", body, path.endswith("/count"))

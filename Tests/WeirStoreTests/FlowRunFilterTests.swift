@@ -34,6 +34,22 @@ import WeirModels
         }
     }
 
+    /// A tag's JSON text can occur inside another tag's (`x"prod` is stored as `"x\"prod"`): the
+    /// text pre-test never decides a match alone.
+    @Test func tagsMatchWholeTagsOnly() async throws {
+        try await withStore { store in
+            let (flow, _) = try await store.flows.create(FlowCreate(name: "f"))
+            let lookalike = try await store.run(flow, name: "lookalike", tags: [#"x"prod"#, #"eu"suffix"#, "é"])
+            let real = try await store.run(flow, name: "real", tags: ["prod", "eu", #"a\b"#, "é"])
+            func ids(_ body: String) async throws -> Set<UUID> { Set(try await store.flowRuns.filter(try runsQuery(body)).map(\.id)) }
+            #expect(try await ids(#"{"flow_runs":{"tags":{"all_":["prod"]}}}"#) == [real.id])
+            #expect(try await ids(#"{"flow_runs":{"tags":{"any_":["prod","eu"]}}}"#) == [real.id])
+            #expect(try await ids(#"{"flow_runs":{"tags":{"all_":["x\"prod"]}}}"#) == [lookalike.id])
+            #expect(try await ids(#"{"flow_runs":{"tags":{"all_":["a\\b","\u00e9"]}}}"#) == [real.id])
+            #expect(try await ids(#"{"flow_runs":{"tags":{"any_":["é"]}}}"#) == [lookalike.id, real.id])
+        }
+    }
+
     @Test func startTimeFiltersUseExpectedStartWhenNotStarted() async throws {
         try await withStore { store in
             let (flow, _) = try await store.flows.create(FlowCreate(name: "f"))

@@ -7,8 +7,8 @@ import WeirTestSupport
 /// Every benchmark sort is served by an index (no temporary B-tree for ORDER BY), and selective
 /// filters search an index instead of scanning the table. On PostgreSQL, whose planner rightly
 /// prefers a sequential scan of the empty test tables, the check is that an index can serve each
-/// query: with sequential scans disabled, no plan scans `flow_run` (docs/query-plans.md has the
-/// plans at 1,000,000 runs).
+/// query: with sequential scans disabled, no plan scans `flow_run`. The plans on real data:
+/// docs/query-plans.md (SQLite, `bench/plans-sqlite`) and docs/query-plans-postgres.md.
 @Suite struct QueryPlanTests {
     static let bodies: [(String, String)] = [
         ("default body", "{}"),

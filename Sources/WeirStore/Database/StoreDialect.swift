@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import WeirModels
 
 /// The one place where SQL differs between databases: JSON tag tests, JSON field access,
 /// case-insensitive matching and null ordering. Everything else is rendered by SQLKit from the
@@ -10,21 +11,30 @@ public enum StoreDialect: Sendable {
 
     /// The JSON tag array in `column` holds every one of `tags` (PostgreSQL: one `@>` test that
     /// the GIN index on `tags::jsonb` serves).
+    ///
+    /// SQLite: Weir writes every tag array with its own JSON writer, so a tag in the array appears
+    /// in the column's text exactly as the writer encodes it; `instr` on that text is a cheap
+    /// necessary condition that spares most rows `json_each` (which stays the exact test: the
+    /// encoded tag can also occur inside a longer tag).
     func tagsContainAll(_ column: any SQLExpression, _ tags: [String]) -> any SQLExpression {
         let unique = Array(Set(tags)).sorted()
         switch self {
         case .sqlite:
-            let parts = unique.map { SQLQueryString("(EXISTS (SELECT 1 FROM json_each(\(column)) WHERE json_each.value = \(bind: $0)))") as any SQLExpression }
+            let parts = unique.map { SQLQueryString("(instr(\(column), \(bind: JSONValue.string($0).jsonText)) > 0 AND EXISTS (SELECT 1 FROM json_each(\(column)) WHERE json_each.value = \(bind: $0)))") as any SQLExpression }
             return SQLQueryString("(\(SQLList(parts, separator: SQLRaw(" AND "))))")
         case .postgres:
             return SQLQueryString("(CAST(\(column) AS jsonb) @> CAST(\(bind: tagsJSON(unique)) AS jsonb))")
         }
     }
 
-    /// The JSON tag array in `column` holds at least one of `tags`.
+    /// The JSON tag array in `column` holds at least one of `tags` (SQLite: with the `instr`
+    /// pre-test of ``tagsContainAll(_:_:)``).
     func tagsOverlap(_ column: any SQLExpression, _ tags: [String]) -> any SQLExpression {
         switch self {
-        case .sqlite: return SQLQueryString("EXISTS (SELECT 1 FROM json_each(\(column)) WHERE json_each.value IN (\(binds: tags)))")
+        case .sqlite:
+            guard !tags.isEmpty else { return SQLQueryString("0") }
+            let present = tags.map { SQLQueryString("instr(\(column), \(bind: JSONValue.string($0).jsonText)) > 0") as any SQLExpression }
+            return SQLQueryString("((\(SQLList(present, separator: SQLRaw(" OR ")))) AND EXISTS (SELECT 1 FROM json_each(\(column)) WHERE json_each.value IN (\(binds: tags))))")
         case .postgres: return SQLQueryString("(CAST(\(column) AS jsonb) ?| \(bind: tags))")
         }
     }
