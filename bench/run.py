@@ -25,7 +25,9 @@ started again); creation and transitions are then measured on --api-batch extra 
 
 Prints the tables with the ratio per row and writes bench/results/<stamp>.json (and a PNG chart when
 matplotlib is installed). Usage: bench/run [--n 2000] [--seconds 5] [--seed 7] [--seeding api|bulk]
-[--api-batch 2000] [--without-reference]
+[--api-batch 2000] [--without-reference] [--limit 200] [--only "tags all_" ...]: `--limit` sets every
+Read Flow Runs body's limit (the N = 1,000,000 target is at limit 200), `--only` measures the named
+bodies alone (with `--api-batch 0`, no writes: a quick re-measure of one body against the reference).
 """
 
 from __future__ import annotations
@@ -440,18 +442,19 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=5, help="duration of each load step")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--seeding", choices=["api", "bulk"], default="api", help="through the API, or in bulk before the servers start")
-    ap.add_argument("--api-batch", type=int, default=2000, help="with bulk seeding: runs created through the API to measure writes")
+    ap.add_argument("--api-batch", type=int, default=2000, help="with bulk seeding: runs created through the API to measure writes (0: no write measurement)")
     ap.add_argument("--max-step", type=float, default=120, help="longest load step: a body too slow to complete a few requests "
                     "per client in it is measured by its one warm-up request")
     ap.add_argument("--probe-timeout", type=float, default=300, help="seconds to wait for the one request that precedes each body's load steps")
     ap.add_argument("--limit", type=int, help="the limit of every Read Flow Runs body (the suite's own limits otherwise; the N = 1,000,000 target uses 200)")
+    ap.add_argument("--only", action="append", help="measure only this body (by its label; repeatable)")
     ap.add_argument("--without-reference", action="store_true", help="measure Weir alone (for sizes the reference cannot take)")
     ap.add_argument("--weir", default=str(REPO / ".build" / "release" / "weir"))
     args = ap.parse_args()
     binary = Path(args.weir)
     names = ["weir"] if args.without_reference else ["weir", "reference"]
 
-    results: dict = {"n": args.n, "seconds": args.seconds, "seed": args.seed, "seeding": args.seeding, "limit": args.limit,
+    results: dict = {"n": args.n, "seconds": args.seconds, "seed": args.seed, "seeding": args.seeding, "limit": args.limit, "only": args.only,
                      "when": dt.datetime.now(dt.timezone.utc).isoformat(), "servers": {name: {} for name in names}}
     servers: dict[str, Server] = {}
     try:
@@ -488,12 +491,16 @@ def main() -> None:
                 step(f"{name}: {args.api_batch} more runs through the API, 8 writers")
                 ids[name] = dataset.Ids.from_api(s.url)
                 runs = list(dataset.flow_runs(args.api_batch, args.seed + 1, prefix="api-run-"))
+            if not runs:
+                continue
             written = api_runs(s, runs, ids[name])
             results["servers"][name].update(written)
             step(f"{name}: {written['runs_per_second']:.1f} runs/s, {written['transitions_per_second']:.1f} transitions/s")
 
         rows = []
         for index, (label, path, _) in enumerate(suite("")):
+            if args.only and label not in args.only:
+                continue
             bodies = {name: suite(ids[name].deployments["dep-03"], args.limit)[index][2] for name in servers}
             latency = {}  # of one request alone: stretches the load steps so that they complete a few requests
             for name, s in servers.items():
@@ -520,15 +527,16 @@ def main() -> None:
             results["servers"][name]["peak_rss_kib"] = s.peak_rss
 
         if has_subcommand(binary, "query-time"):
-            for index, (label, path, body) in enumerate(suite(ids["weir"].deployments["dep-03"], args.limit)):
+            for label, path, body in (b for b in suite(ids["weir"].deployments["dep-03"], args.limit) if not args.only or b[0] in args.only):
                 step(f"weir: query-time {label}")
                 try:
                     timing = weir_query_time(binary, servers["weir"].home / "weir.db", body, path.endswith("/count"))
                 except (subprocess.SubprocessError, ValueError) as error:
                     step(f"weir: query-time failed: {error}")
                     continue
-                for row in rows[2 * index: 2 * index + 2]:
-                    row["weir_sql_ms"], row["weir_total_ms"] = timing["sql_ms"], timing["total_ms"]
+                for row in rows:
+                    if row["body"] == label:
+                        row["weir_sql_ms"], row["weir_total_ms"] = timing["sql_ms"], timing["total_ms"]
         else:
             results["note"] = "weir query-time not available: no raw SQL times"
             step("weir query-time not available: skipping the raw SQL times")
@@ -570,10 +578,11 @@ def print_table(r: dict) -> None:
     line("start to healthy (s, lower is better)", w["startup_seconds"], ref.get("startup_seconds"), True)
     line("idle RSS (MiB, lower is better)", w["idle_rss_kib"] / 1024, ref.get("idle_rss_kib", 0) / 1024, True)
     line("peak RSS (MiB, lower is better)", w["peak_rss_kib"] / 1024, ref.get("peak_rss_kib", 0) / 1024, True)
-    line("flow runs created per second (8 writers)", w["runs_per_second"], ref.get("runs_per_second"))
-    line("state transitions per second (8 writers)", w["transitions_per_second"], ref.get("transitions_per_second"))
-    print(f"{'503 busy answers while writing (retried)':52} {w['busy_503_answers']:12d} {ref.get('busy_503_answers', 0):12d}")
-    print(f"{'dropped connections while writing (retried)':52} {w.get('connection_errors', 0):12d} {ref.get('connection_errors', 0):12d}")
+    if "runs_per_second" in w:
+        line("flow runs created per second (8 writers)", w["runs_per_second"], ref.get("runs_per_second"))
+        line("state transitions per second (8 writers)", w["transitions_per_second"], ref.get("transitions_per_second"))
+        print(f"{'503 busy answers while writing (retried)':52} {w['busy_503_answers']:12d} {ref.get('busy_503_answers', 0):12d}")
+        print(f"{'dropped connections while writing (retried)':52} {w.get('connection_errors', 0):12d} {ref.get('connection_errors', 0):12d}")
 
     print(f"\n{'body':36} {'cl':>2} {'weir/s':>9} {'ref/s':>8} {'ratio':>8} {'weir p50':>9} {'weir p99':>9} {'ref p99':>9} {'ratio':>8} {'sql ms':>8} {'total ms':>8}")
     for row in r["rows"]:

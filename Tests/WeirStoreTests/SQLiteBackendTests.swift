@@ -69,4 +69,26 @@ import WeirTestSupport
             #expect(keys == ["a", "b"])
         }
     }
+
+    @Test func readersOpenAsConcurrentReadsNeedThem() async throws {
+        try await withBackend { backend, _ in
+            #expect(await backend.openReaders == 0)
+            _ = try await backend.read { db in try await db.raw("SELECT 1 AS one").first()?.int("one") }
+            #expect(await backend.openReaders == 1)
+            // Sixteen reads at once, each holding its connection a moment: four connections serve them.
+            let results = try await withThrowingTaskGroup(of: Int.self) { group in
+                for i in 0..<16 {
+                    group.addTask {
+                        try await backend.read { db in
+                            try await Task.sleep(for: .milliseconds(20))
+                            return try await db.raw("SELECT \(bind: i) AS i").first()?.int("i") ?? -1
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.sorted() == Array(0..<16))
+            #expect(await backend.openReaders == 4)
+        }
+    }
 }

@@ -36,14 +36,17 @@ import WeirTestSupport
         try await withStore { store in
             let backend = store.backend
             let holding = AsyncStream<Void>.makeStream()
+            let release = AsyncStream<Void>.makeStream()
+            // The first pass holds the lock until the other two have run (however slow the machine).
             async let first: Int? = backend.writeExclusively(key: 42) { _ in
                 holding.continuation.yield()
-                try await Task.sleep(for: .milliseconds(500))
+                for await _ in release.stream { break }
                 return 1
             }
             for await _ in holding.stream { break }
             let second = try await backend.writeExclusively(key: 42) { _ in 2 }
             let other = try await backend.writeExclusively(key: 43) { _ in 3 }
+            release.continuation.yield()
             #expect(second == nil)
             #expect(other == 3)
             #expect(try await first == 1)

@@ -7,15 +7,32 @@ import SQLiteKit
 import SQLKit
 import WeirModels
 
-/// Hands out connections one client at a time; waiters queue in order.
+/// Hands out connections one client at a time, opening them as they are first needed (up to
+/// `capacity`: an idle server keeps only the connections it has used); waiters queue in order.
 actor ConnectionPool {
     private var idle: [SQLiteHandle]
+    private var all: [SQLiteHandle]
+    private var opening = 0
+    private let capacity: Int
+    private let open: @Sendable (Int) async throws -> SQLiteHandle
     private var waiters: [CheckedContinuation<SQLiteHandle, Never>] = []
 
-    init(_ connections: [SQLiteHandle]) { idle = connections }
+    init(_ connections: [SQLiteHandle], capacity: Int, open: @escaping @Sendable (Int) async throws -> SQLiteHandle) {
+        idle = connections
+        all = connections
+        self.capacity = max(capacity, connections.count)
+        self.open = open
+    }
 
-    func acquire() async -> SQLiteHandle {
+    func acquire() async throws -> SQLiteHandle {
         if let c = idle.popLast() { return c }
+        if all.count + opening < capacity {
+            opening += 1
+            defer { opening -= 1 }
+            let c = try await open(all.count + opening - 1)
+            all.append(c)
+            return c
+        }
         return await withCheckedContinuation { waiters.append($0) }
     }
 
@@ -23,9 +40,13 @@ actor ConnectionPool {
         if waiters.isEmpty { idle.append(c) } else { waiters.removeFirst().resume(returning: c) }
     }
 
+    /// How many connections are open.
+    var opened: Int { all.count }
+
+    /// Every connection opened, for closing.
     func drain() -> [SQLiteHandle] {
-        defer { idle = [] }
-        return idle
+        defer { idle = []; all = [] }
+        return all
     }
 }
 
@@ -51,22 +72,25 @@ public final class SQLiteBackend: StoreBackend {
     public static func open(path: String, readers: Int = 4, logger: Logger = Logger(label: "weir.store")) async throws -> SQLiteBackend {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        var opened: [SQLiteHandle] = []
-        func connect(_ name: String) async throws -> SQLiteHandle {
+        @Sendable func connect(_ name: String) async throws -> SQLiteHandle {
             let c = try await SQLiteHandle.open(path: path, name: name)
-            opened.append(c)
-            // Page cache: 8 MiB per connection (five connections); no mmap, whose touched pages
-            // count towards the process's resident memory once per connection (the benchmark saw
-            // 1.6 GiB peak RSS at 100,000 runs with 64 MiB caches and 256 MiB maps). The kernel's
-            // page cache keeps the file warm either way.
+            // Page cache: 8 MiB per connection (up to six connections); no mmap, whose touched
+            // pages count towards the process's resident memory once per connection (the
+            // benchmark saw 1.6 GiB peak RSS at 100,000 runs with 64 MiB caches and 256 MiB
+            // maps). The kernel's page cache keeps the file warm either way.
             let db = SQLiteFastDatabase(handle: c, logger: logger)
-            for pragma in ["PRAGMA busy_timeout = 30000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -8192", "PRAGMA temp_store = MEMORY"] {
-                try await db.raw(SQLQueryString(pragma)).run()
+            do {
+                for pragma in ["PRAGMA busy_timeout = 30000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -8192", "PRAGMA temp_store = MEMORY"] {
+                    try await db.raw(SQLQueryString(pragma)).run()
+                }
+            } catch {
+                await c.close()
+                throw error
             }
             return c
         }
+        let w = try await connect("sqlite-writer")
         do {
-            let w = try await connect("sqlite-writer")
             let db = SQLiteFastDatabase(handle: w, logger: logger)
             try await w.run {
                 try await db.raw("PRAGMA journal_mode = WAL").run()
@@ -75,13 +99,12 @@ public final class SQLiteBackend: StoreBackend {
                 // connections (cheap when they are current).
                 try await db.raw("PRAGMA optimize = 0x10002").run()
             }
-            var rs: [SQLiteHandle] = []
-            for i in 0..<readers { rs.append(try await connect("sqlite-reader-\(i)")) }
-            let checkpointer = Checkpointer(handle: try await connect("sqlite-checkpoint"))
+            let checkpointer = Checkpointer { try await connect("sqlite-checkpoint") }
             try await w.setWALHook(checkpointer)
-            return SQLiteBackend(writer: ConnectionPool([w]), readers: ConnectionPool(rs), checkpointer: checkpointer, logger: logger)
+            let readerPool = ConnectionPool([], capacity: readers) { i in try await connect("sqlite-reader-\(i)") }
+            return SQLiteBackend(writer: ConnectionPool([w], capacity: 1) { _ in w }, readers: readerPool, checkpointer: checkpointer, logger: logger)
         } catch {
-            for c in opened { await c.close() }
+            await w.close()
             throw error
         }
     }
@@ -93,9 +116,12 @@ public final class SQLiteBackend: StoreBackend {
         self.logger = logger
     }
 
+    /// How many reader connections are open (they open as concurrent reads need them).
+    var openReaders: Int { get async { await readers.opened } }
+
     /// Runs read-only work on a reader connection.
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let c = await readers.acquire()
+        let c = try await readers.acquire()
         let logger = logger
         do {
             let result = try await c.run { try await body(SQLiteFastDatabase(handle: c, logger: logger)) }
@@ -120,7 +146,7 @@ public final class SQLiteBackend: StoreBackend {
     }
 
     private func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let c = await writer.acquire()
+        let c = try await writer.acquire()
         let db = SQLiteFastDatabase(handle: c, logger: logger)
         do {
             let result = try await c.run {
@@ -148,7 +174,7 @@ public final class SQLiteBackend: StoreBackend {
     /// Closes every connection and ends its thread.
     public func close() async {
         for c in await writer.drain() + readers.drain() { await c.close() }
-        await checkpointer.handle.close()
+        await checkpointer.close()
     }
 }
 
@@ -162,19 +188,46 @@ public final class SQLiteBackend: StoreBackend {
 /// threshold the writer finishes the checkpoint itself (by then mostly done), so the log file
 /// stays bounded.
 final class Checkpointer: WALHook, @unchecked Sendable {
-    let handle: SQLiteHandle
-    private let pending = NIOLockedValueBox(false)
+    /// Its connection, opened at the first checkpoint; nil once closed.
+    private let state = NIOLockedValueBox<(handle: SQLiteHandle?, pending: Bool, closed: Bool)>((nil, false, false))
+    private let open: @Sendable () async throws -> SQLiteHandle
     static let threshold = 1000
 
-    init(handle: SQLiteHandle) { self.handle = handle }
+    init(open: @escaping @Sendable () async throws -> SQLiteHandle) { self.open = open }
 
     override func committed(frames: Int) -> Bool {
         if frames >= 4 * Self.threshold { return true }
-        guard frames >= Self.threshold, pending.withLockedValue({ was in defer { was = true }; return !was }) else { return false }
+        guard frames >= Self.threshold else { return false }
+        let start = state.withLockedValue { s in
+            if s.pending || s.closed { return false }
+            s.pending = true
+            return true
+        }
+        guard start else { return false }
         Task { [self] in
-            try? await handle.run { try handle.checkpoint() }
-            pending.withLockedValue { $0 = false }
+            // One checkpoint at a time (`pending`), so only this task opens or uses the connection.
+            var handle = state.withLockedValue { $0.handle }
+            if handle == nil, let opened = try? await open() {
+                let keep = state.withLockedValue { s in
+                    if s.closed { return false }
+                    s.handle = opened
+                    return true
+                }
+                if keep { handle = opened } else { await opened.close() }
+            }
+            if let handle { try? await handle.run { try handle.checkpoint() } }
+            state.withLockedValue { $0.pending = false }
         }
         return false
+    }
+
+    /// Closes the connection (if one was opened); no checkpoint starts afterwards.
+    func close() async {
+        let handle = state.withLockedValue { s in
+            s.closed = true
+            defer { s.handle = nil }
+            return s.handle
+        }
+        await handle?.close()
     }
 }
