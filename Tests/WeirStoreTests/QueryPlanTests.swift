@@ -47,13 +47,14 @@ import WeirTestSupport
         }
     }
 
-    /// SQLite: the bodies that can match many runs (state, task run state, work pool, deployment) pick their
+    /// SQLite: the bodies that can match many runs (state, task run state, work pool, deployment, tags) pick their
     /// page from index entries alone, without reading a run's row until it is on the page.
     @Test(arguments: [
         #"{"flow_runs":{"state":{"type":{"any_":["FAILED","CRASHED"]}}},"limit":50}"#,
         #"{"task_runs":{"state":{"type":{"any_":["FAILED"]}}},"limit":50}"#,
         #"{"work_pools":{"name":{"any_":["pool-1"]}},"limit":50}"#,
         #"{"deployments":{"id":{"any_":["6a1e0f1c-3c4b-4f0e-9a55-1f2d3c4b5a69"]}},"limit":50}"#,
+        #"{"flow_runs":{"tags":{"all_":["prod","eu"]}},"limit":200}"#,
     ])
     func manyMatchPagesFromIndexEntries(body: String) async throws {
         guard !TestDatabase.isPostgres else { return }

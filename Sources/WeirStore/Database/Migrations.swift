@@ -141,7 +141,19 @@ enum Migrations {
             "DROP INDEX ix_task_run_state_type",
             "CREATE INDEX ix_task_run_state_type ON task_run (state_type, flow_run_id)",
         ],
+        [
+            // SQLite: a tag filter tests each run's tags in id order until the page is full; with
+            // the tags beside the id in an index, it reads index entries (dozens to a page)
+            // instead of whole rows (tags all_ at limit 200, 100,000 runs: 14.8 -> 3.0 ms).
+            // PostgreSQL's GIN index serves tag filters instead.
+            sqliteOnlyFlowRunIdTags,
+        ],
     ]
+
+    static let sqliteOnlyFlowRunIdTags = "CREATE INDEX ix_flow_run_id_tags ON flow_run (id, tags)"
+
+    /// SQLite statements PostgreSQL does without.
+    static let sqliteOnly: Set<String> = [sqliteOnlyFlowRunIdTags]
 
     /// PostgreSQL-only statements appended to a migration (by index): GIN indexes on the JSON tag
     /// arrays, which serve `tags.all_` (`@>`) and `tags.any_` (`?|`).
@@ -156,7 +168,7 @@ enum Migrations {
     /// text compared bytewise as SQLite does), every index key ordered nulls-first as SQLite orders
     /// them, and the PostgreSQL-only indexes.
     static var postgres: [[String]] {
-        sqlite.enumerated().map { i, statements in statements.map(postgresStatement) + (postgresExtras[i] ?? []) }
+        sqlite.enumerated().map { i, statements in statements.filter { !sqliteOnly.contains($0) }.map(postgresStatement) + (postgresExtras[i] ?? []) }
     }
 
     /// One SQLite DDL statement in PostgreSQL's terms.
