@@ -50,6 +50,29 @@ import WeirModels
         }
     }
 
+    /// SQLite looks for a task run filter's page among the first runs in order first (about a
+    /// thousand), and falls back to the whole query when they hold less than a page.
+    @Test func taskRunFiltersFindPagesBeyondTheFirstRuns() async throws {
+        try await withStore { store in
+            let (flow, _) = try await store.flows.create(FlowCreate(name: "many"))
+            func id(_ i: Int) -> String { String(format: "00000000-0000-4000-8000-%012d", i) }
+            var lines = (0..<1_100).map { #"{"id":"\#(id($0))","name":"r\#($0)","flow_id":"\#(flow.id.lowercased)"}"# }
+            func task(_ run: Int, _ state: String) -> String {
+                #"{"id":"\#(UUID().lowercased)","name":"t","flow_run_id":"\#(id(run))","task_key":"t","dynamic_key":"0","state":{"type":"\#(state)","name":"x","timestamp":"2026-01-01T00:00:00Z"}}"#
+            }
+            lines += [task(0, "FAILED"), task(1_099, "FAILED"), task(5, "COMPLETED")]
+            _ = try await store.imports.load(try lines.map { try ImportRecord.read(try JSONParser.parse($0)) })
+            func names(_ body: String) async throws -> [String] { try await store.flowRuns.filter(try runsQuery(body)).map(\.name) }
+            let failed = #""task_runs":{"state":{"type":{"any_":["FAILED"]}}}"#
+            #expect(try await names("{\(failed),\"limit\":1}") == ["r1099"])
+            #expect(try await names("{\(failed),\"limit\":2}") == ["r1099", "r0"])
+            #expect(try await names("{\(failed),\"limit\":1,\"offset\":1}") == ["r0"])
+            #expect(try await names("{\(failed),\"limit\":5,\"sort\":\"NAME_ASC\"}") == ["r0", "r1099"])
+            #expect(try await names(#"{"task_runs":{"state":{"type":{"any_":["COMPLETED"]}}},"limit":3}"#) == ["r5"])
+            #expect(try await names(#"{"task_runs":{"state":{"type":{"any_":["CRASHED"]}}},"limit":3}"#) == [])
+        }
+    }
+
     @Test func startTimeFiltersUseExpectedStartWhenNotStarted() async throws {
         try await withStore { store in
             let (flow, _) = try await store.flows.create(FlowCreate(name: "f"))

@@ -97,6 +97,16 @@ public indirect enum Condition: Sendable, Equatable {
     /// Some related row satisfies the predicate.
     case exists(Relation, Condition)
 
+    /// Whether the tree tests rows related through `relation` anywhere.
+    public func involves(_ relation: Relation) -> Bool {
+        switch self {
+        case .and(let parts), .or(let parts): return parts.contains { $0.involves(relation) }
+        case .not(let inner): return inner.involves(relation)
+        case .exists(let r, let inner): return r == relation || inner.involves(relation)
+        default: return false
+        }
+    }
+
     /// Combines parts with AND (TRUE when empty), flattening trivial cases.
     public static func all(_ parts: [Condition]) -> Condition {
         let kept = parts.filter { $0 != .always }

@@ -6,6 +6,9 @@ import WeirModels
 /// `task_run`, `deployment`, `work_pool` and `work_queue`; values are always bound parameters.
 struct FilterCompiler {
     let dialect: StoreDialect
+    /// Task run relations as a correlated `EXISTS` probe of each run's task runs (instead of the
+    /// list of every matching task run's flow run): for walking a bounded number of runs in order.
+    var probesTaskRuns = false
 
     /// The SQL for a column.
     func column(_ c: FilterColumn) -> any SQLExpression {
@@ -57,6 +60,8 @@ struct FilterCompiler {
             if tags.isEmpty { return SQLRaw("1 = 0") }
             return dialect.tagsOverlap(column(c), tags)
         case .tagsEmpty(let c): return dialect.tagsEmpty(column(c))
+        case .exists(.runTaskRuns, let inner) where probesTaskRuns:
+            return SQLQueryString("EXISTS (SELECT 1 FROM task_run WHERE task_run.flow_run_id = flow_run.id AND (\(compile(inner))))")
         case .exists(let relation, let inner):
             let (key, select) = subquery(relation)
             return SQLQueryString("\(unsafeRaw: key) IN (\(unsafeRaw: select) AND (\(compile(inner))))")

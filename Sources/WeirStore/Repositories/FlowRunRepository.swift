@@ -160,17 +160,42 @@ public struct FlowRunRepository: Sendable {
         "SELECT flow_run.rowid FROM flow_run WHERE \(compiler.compile(q.filter.condition)) ORDER BY \(unsafeRaw: backend.dialect.orderBy(Self.order(q.sort))) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
     }
 
+    /// SQLite, a task run filter: the page from the first runs in the sort order alone, probing
+    /// each one's task runs. Sorts are total orders, so when the first `window` runs hold a full
+    /// page of matches that page is the answer; otherwise (a rare task state, a page far down)
+    /// the caller runs the whole query. The whole query lists every matching task run's flow run
+    /// first: 235,000 FAILED task runs at 1,000,000 runs, 70-100 ms, where this takes a few.
+    func probedPageSQL(_ q: ReadFlowRunsQuery) -> SQLQueryString? {
+        guard backend.dialect == .sqlite, q.filter.condition.involves(.runTaskRuns), q.paging.limit > 0 else { return nil }
+        var probing = compiler
+        probing.probesTaskRuns = true
+        let order = backend.dialect.orderBy(Self.order(q.sort))
+        let window = min(4 * (q.paging.limit + q.paging.offset) + 1_000, 20_000)
+        return "SELECT flow_run.rowid AS rid FROM flow_run WHERE flow_run.rowid IN (SELECT flow_run.rowid FROM flow_run ORDER BY \(unsafeRaw: order) LIMIT \(bind: window)) AND \(probing.compile(q.filter.condition)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+    }
+
     /// Read Flow Runs: the runs matching a `POST /flow_runs/filter` body, sorted and paged.
     public func filter(_ q: ReadFlowRunsQuery) async throws -> [FlowRun] {
-        let query = sql(q)
-        return try await backend.read { db in try await db.raw(query).all().map(Self.decode) }
+        try await backend.read { db in try await rows(q, db).map(Self.decode) }
     }
 
     /// Runs a Read Flow Runs query and fetches its rows without decoding them into runs: the
     /// database's own share of a request, for the benchmark. Returns the number of rows.
     public func fetchRows(_ q: ReadFlowRunsQuery) async throws -> Int {
-        let query = sql(q)
-        return try await backend.read { db in try await db.raw(query).all().count }
+        try await backend.read { db in try await rows(q, db).count }
+    }
+
+    /// The rows of a Read Flow Runs page (with a task run filter on SQLite, from the first runs
+    /// in order when they hold a full page: ``probedPageSQL(_:)``).
+    private func rows(_ q: ReadFlowRunsQuery, _ db: any SQLDatabase) async throws -> [any SQLRow] {
+        if let probed = probedPageSQL(q) {
+            let rowids = try await db.raw(probed).all().map { $0.int("rid") }
+            if rowids.count == q.paging.limit {
+                let order = backend.dialect.orderBy(Self.order(q.sort))
+                return try await db.raw("\(unsafeRaw: Self.select) WHERE flow_run.rowid IN (\(binds: rowids)) ORDER BY \(unsafeRaw: order)").all()
+            }
+        }
+        return try await db.raw(sql(q)).all()
     }
 
     /// How many runs match a `POST /flow_runs/count` body.
