@@ -118,7 +118,6 @@ public struct FlowRun: Sendable, Equatable {
         RunTiming.estimatedStartTimeDelta(startTime: startTime, expectedStartTime: expectedStartTime, stateType: stateType, now: now)
     }
 
-    /// Writes the reference's `FlowRunResponse`, computing the estimates at `now`.
     /// A Read Flow Runs answer: the runs as a JSON array, estimates computed at one `now`.
     public static func jsonArray(_ runs: [FlowRun], now: Timestamp = .now()) -> [UInt8] {
         var w = JSONWriter(capacity: 2048 * max(1, runs.count))
@@ -128,6 +127,7 @@ public struct FlowRun: Sendable, Equatable {
         return w.bytes
     }
 
+    /// Writes the reference's `FlowRunResponse`, computing the estimates at `now`.
     public func write(to w: inout JSONWriter, now: Timestamp) {
         w.beginObject()
         w.key("id"); w.uuid(id)

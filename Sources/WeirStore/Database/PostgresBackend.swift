@@ -139,16 +139,7 @@ public final class PostgresBackend: StoreBackend {
 
     private func transaction<T: Sendable>(_ isolation: String, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await withConnection { conn in
-            let db = conn.sql(queryLogLevel: nil)
-            try await db.raw("BEGIN ISOLATION LEVEL \(unsafeRaw: isolation)").run()
-            do {
-                let result = try await body(db)
-                try await db.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await db.raw("ROLLBACK").run()
-                throw error
-            }
+            try await inTransaction(conn.sql(queryLogLevel: nil), begin: "BEGIN ISOLATION LEVEL \(unsafeRaw: isolation)", body)
         }
     }
 

@@ -14,10 +14,10 @@ actor ConnectionPool {
     private var all: [SQLiteHandle]
     private var opening = 0
     private let capacity: Int
-    private let open: @Sendable (Int) async throws -> SQLiteHandle
+    private let open: @Sendable () async throws -> SQLiteHandle
     private var waiters: [CheckedContinuation<SQLiteHandle, Never>] = []
 
-    init(_ connections: [SQLiteHandle], capacity: Int, open: @escaping @Sendable (Int) async throws -> SQLiteHandle) {
+    init(_ connections: [SQLiteHandle], capacity: Int, open: @escaping @Sendable () async throws -> SQLiteHandle) {
         idle = connections
         all = connections
         self.capacity = max(capacity, connections.count)
@@ -29,7 +29,7 @@ actor ConnectionPool {
         if all.count + opening < capacity {
             opening += 1
             defer { opening -= 1 }
-            let c = try await open(all.count + opening - 1)
+            let c = try await open()
             all.append(c)
             return c
         }
@@ -42,6 +42,19 @@ actor ConnectionPool {
 
     /// How many connections are open.
     var opened: Int { all.count }
+
+    /// Runs `body` on a connection's thread, returning the connection to the pool afterwards.
+    nonisolated func use<T: Sendable>(_ body: @Sendable (SQLiteHandle) async throws -> T) async throws -> T {
+        let c = try await acquire()
+        do {
+            let result = try await c.run { try await body(c) }
+            await release(c)
+            return result
+        } catch {
+            await release(c)
+            throw error
+        }
+    }
 
     /// Every connection opened, for closing.
     func drain() -> [SQLiteHandle] {
@@ -72,8 +85,8 @@ public final class SQLiteBackend: StoreBackend {
     public static func open(path: String, readers: Int = 4, logger: Logger = Logger(label: "weir.store")) async throws -> SQLiteBackend {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        @Sendable func connect(_ name: String) async throws -> SQLiteHandle {
-            let c = try await SQLiteHandle.open(path: path, name: name)
+        @Sendable func connect() async throws -> SQLiteHandle {
+            let c = try await SQLiteHandle.open(path: path)
             // Page cache: 8 MiB per connection (up to six connections); no mmap, whose touched
             // pages count towards the process's resident memory once per connection (the
             // benchmark saw 1.6 GiB peak RSS at 100,000 runs with 64 MiB caches and 256 MiB
@@ -89,7 +102,7 @@ public final class SQLiteBackend: StoreBackend {
             }
             return c
         }
-        let w = try await connect("sqlite-writer")
+        let w = try await connect()
         do {
             let db = SQLiteFastDatabase(handle: w, logger: logger)
             try await w.run {
@@ -99,10 +112,10 @@ public final class SQLiteBackend: StoreBackend {
                 // connections (cheap when they are current).
                 try await db.raw("PRAGMA optimize = 0x10002").run()
             }
-            let checkpointer = Checkpointer { try await connect("sqlite-checkpoint") }
+            let checkpointer = Checkpointer(open: connect)
             try await w.setWALHook(checkpointer)
-            let readerPool = ConnectionPool([], capacity: readers) { i in try await connect("sqlite-reader-\(i)") }
-            return SQLiteBackend(writer: ConnectionPool([w], capacity: 1) { _ in w }, readers: readerPool, checkpointer: checkpointer, logger: logger)
+            let readerPool = ConnectionPool([], capacity: readers, open: connect)
+            return SQLiteBackend(writer: ConnectionPool([w], capacity: 1) { w }, readers: readerPool, checkpointer: checkpointer, logger: logger)
         } catch {
             await w.close()
             throw error
@@ -121,16 +134,8 @@ public final class SQLiteBackend: StoreBackend {
 
     /// Runs read-only work on a reader connection.
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let c = try await readers.acquire()
         let logger = logger
-        do {
-            let result = try await c.run { try await body(SQLiteFastDatabase(handle: c, logger: logger)) }
-            await readers.release(c)
-            return result
-        } catch {
-            await readers.release(c)
-            throw error
-        }
+        return try await readers.use { c in try await body(SQLiteFastDatabase(handle: c, logger: logger)) }
     }
 
     /// Runs `body` in one write transaction: all of it commits, or none of it does. Events it
@@ -146,26 +151,8 @@ public final class SQLiteBackend: StoreBackend {
     }
 
     private func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let c = try await writer.acquire()
-        let db = SQLiteFastDatabase(handle: c, logger: logger)
-        do {
-            let result = try await c.run {
-                try await db.raw("BEGIN IMMEDIATE").run()
-                do {
-                    let result = try await body(db)
-                    try await db.raw("COMMIT").run()
-                    return result
-                } catch {
-                    try? await db.raw("ROLLBACK").run()
-                    throw error
-                }
-            }
-            await writer.release(c)
-            return result
-        } catch {
-            await writer.release(c)
-            throw error
-        }
+        let logger = logger
+        return try await writer.use { c in try await inTransaction(SQLiteFastDatabase(handle: c, logger: logger), begin: "BEGIN IMMEDIATE", body) }
     }
 
     /// One process serves an SQLite database: there are no other processes' events to follow.

@@ -16,13 +16,13 @@ final class SQLiteHandle: @unchecked Sendable {
     /// Prepared statements kept per connection; past this the cache starts over.
     private static let statementCacheSize = 256
 
-    private init(name: String) {
-        executor = ThreadExecutor(name: name)
+    private init() {
+        executor = ThreadExecutor()
     }
 
     /// Opens (creating if needed) the database file at `path` on a new connection thread.
-    static func open(path: String, name: String) async throws -> SQLiteHandle {
-        let handle = SQLiteHandle(name: name)
+    static func open(path: String) async throws -> SQLiteHandle {
+        let handle = SQLiteHandle()
         do {
             try await handle.run { try handle.openOnThread(path) }
         } catch {

@@ -44,6 +44,19 @@ extension StoreBackend {
     }
 }
 
+/// Runs `body` between `begin` and COMMIT on one connection, rolling back if it throws.
+func inTransaction<T: Sendable>(_ db: any SQLDatabase, begin: SQLQueryString, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    try await db.raw(begin).run()
+    do {
+        let result = try await body(db)
+        try await db.raw("COMMIT").run()
+        return result
+    } catch {
+        try? await db.raw("ROLLBACK").run()
+        throw error
+    }
+}
+
 /// Delivers the events a transaction emitted to the sink once it commits.
 final class EventDelivery: Sendable {
     private let sink = NIOLockedValueBox<(@Sendable ([Event]) async -> Void)?>(nil)

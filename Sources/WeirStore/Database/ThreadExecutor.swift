@@ -10,9 +10,8 @@ final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
     private var stopping = false
     private var threadID: pthread_t?
 
-    init(name: String) {
+    init() {
         let thread = Thread { [self] in run() }
-        thread.name = name
         thread.start()
     }
 
