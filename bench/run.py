@@ -5,7 +5,10 @@ N flow runs over every state with tags, parameters, times and task runs) into bo
 measures:
 
 - time from process start to a healthy /api/health (on the seeded database with --seeding bulk);
-- flow run creation and state transitions per second through the API, with 8 concurrent writers;
+- flow run creation and state transitions per second through the API, with 8 concurrent writers
+  (wrk threads running bench/writes.lua when wrk is installed, each with one keep-alive connection
+  and its own runs: a 503 is counted and retried after a back-off, any other error is counted as a
+  failed write; Python threads otherwise);
 - requests per second and p50/p99 latency of a fixed suite of Read Flow Runs bodies and count, with
   1 and 8 concurrent keep-alive clients for --seconds each (wrk when installed), each step
   starting once both servers are idle. One warm-up request per body and server comes first; a
@@ -227,9 +230,105 @@ def create_resources(server: Server) -> dataset.Ids:
     return dataset.Ids(flows, deployments)
 
 
+def create_request(run: dataset.FlowRunRecord, ids: dataset.Ids) -> tuple[str, dict]:
+    """The path and body that create `run` in SCHEDULED, through its deployment when it has one."""
+    body = {"name": run.name, "tags": run.tags, "parameters": run.parameters,
+            "state": {"type": "SCHEDULED", "state_details": {"scheduled_time": dataset.iso(run.expected_start_time)}}}
+    if run.deployment:
+        return f"/deployments/{ids.deployments[run.deployment]}/create_flow_run", body
+    if run.work_pool:
+        body |= {"work_pool_name": run.work_pool, "work_queue_name": run.work_queue}
+    return "/flow_runs/", body | {"flow_id": ids.flows[run.flow]}
+
+
+def flow_run_steps(run: dataset.FlowRunRecord) -> list[str]:
+    """The states a run created SCHEDULED passes through to reach its dataset state."""
+    return {"SCHEDULED": [], "PENDING": ["PENDING"], "RUNNING": ["PENDING", "RUNNING"]}.get(run.state_type, ["PENDING", "RUNNING", run.state_type])
+
+
+def task_run_body(task, run_id: str) -> dict:
+    return {"name": task.name, "flow_run_id": run_id, "task_key": task.task_key, "dynamic_key": "0", "state": {"type": "PENDING"}}
+
+
+WRITERS = 8
+
+
 def api_runs(server: Server, runs: list[dataset.FlowRunRecord], ids: dataset.Ids) -> dict:
     """Creates the runs through the API with 8 writers, then moves each to its state (and adds its task
-    runs); returns creations and state transitions (set_state calls) per second, and the retries."""
+    runs); returns creations and state transitions (set_state calls) per second, the 503 answers
+    (retried) and the failed writes. `wrk` generates the load when installed (the Python client
+    costs more CPU per request than Weir does, on the same 2 cores), the Python client otherwise."""
+    if shutil.which("wrk"):
+        return api_runs_wrk(server, runs, ids)
+    return api_runs_python(server, runs, ids)
+
+
+def api_runs_wrk(server: Server, runs: list[dataset.FlowRunRecord], ids: dataset.Ids) -> dict:
+    """Writer i (a wrk thread with one keep-alive connection) creates runs i, i + 8, ...; then, in a
+    second wrk run, moves each of those runs through its states and adds its task runs, in order."""
+    shares = [runs[i::WRITERS] for i in range(WRITERS)]
+    created = run_writes(server.url, [[("c", "/api" + path, body) for path, body in (create_request(run, ids) for run in share)] for share in shares])
+    lists = []
+    for share, run_ids in zip(shares, created["ids"]):
+        ops = []
+        for run, run_id in zip(share, run_ids):
+            if not run_id:
+                continue
+            ops += [("s", f"/api/flow_runs/{run_id}/set_state", {"state": {"type": s}, "force": True}) for s in flow_run_steps(run)]
+            for task in run.task_runs:
+                ops.append(("t", "/api/task_runs/", task_run_body(task, run_id)))
+                ops += [("s", "/api/task_runs/{TASK}/set_state", {"state": {"type": s}, "force": True}) for s in ("RUNNING", task.state_type)]
+        lists.append(ops)
+    moved = run_writes(server.url, lists)
+    return {"runs_per_second": sum(1 for share in created["ids"] for i in share if i) / created["seconds"],
+            "transitions_per_second": moved["transitions"] / moved["seconds"],
+            "create_seconds": created["seconds"], "transition_seconds": moved["seconds"], "transitions": moved["transitions"],
+            "busy_503_answers": created["busy"] + moved["busy"], "failed_writes": created["failed"] + moved["failed"],
+            "connection_errors": created["socket_errors"] + moved["socket_errors"], "write_generator": "wrk"}
+
+
+def run_writes(url: str, lists: list[list[tuple[str, str, dict]]], limit: float = 3600) -> dict:
+    """Runs bench/writes.lua over one list of (kind, path, body) requests per wrk thread; returns the
+    created ids per thread, the requests answered 503 and failed, the transitions and the seconds
+    from the first request to the last answer."""
+    with tempfile.TemporaryDirectory(prefix="bench-writes-") as tmp:
+        folder = Path(tmp)
+        for i, ops in enumerate(lists):
+            with open(folder / f"ops-{i}.txt", "w") as out:
+                for kind, path, body in ops:
+                    out.write(f"{kind}\t{path}\t{json.dumps(body)}\n")
+        results = [folder / f"result-{i}.txt" for i in range(len(lists))]
+        wrk = subprocess.Popen(["wrk", "-t", str(len(lists)), "-c", str(len(lists)), "-d", f"{int(limit)}s", "--timeout", "120s",
+                                "-s", str(REPO / "bench" / "writes.lua"), url, "--", str(folder)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + limit
+        while wrk.poll() is None and not all(r.exists() for r in results) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        wrk.send_signal(signal.SIGINT)  # wrk otherwise sleeps out its whole duration
+        out, err = wrk.communicate(timeout=60)
+        if not all(r.exists() for r in results):
+            raise RuntimeError(f"bench/writes.lua did not finish in {limit:.0f} s: {out[-500:]} {err[-2000:]}")
+        if err.strip():
+            step(f"wrk: {err.strip()[:600]}")
+        starts, ends, ids = [], [], []
+        total = {"busy": 0, "failed": 0, "transitions": 0}
+        for r in results:
+            head, *lines = r.read_text().splitlines()
+            start, end, _answered, busy, failed, transitions = head.split()
+            starts.append(float(start))
+            ends.append(float(end))
+            total["busy"] += int(busy)
+            total["failed"] += int(failed)
+            total["transitions"] += int(transitions)
+            ids.append(lines)
+        socket_errors = 0
+        for line in out.splitlines():
+            if line.strip().startswith("Socket errors:"):
+                socket_errors = sum(int(part.split()[-1]) for part in line.split(":", 1)[1].split(","))
+        return total | {"ids": ids, "seconds": max(ends) - min(starts), "socket_errors": socket_errors}
+
+
+def api_runs_python(server: Server, runs: list[dataset.FlowRunRecord], ids: dataset.Ids) -> dict:
     RETRIED.update(busy_503_answers=0, connection_errors=0)
     local = threading.local()
 
@@ -237,34 +336,28 @@ def api_runs(server: Server, runs: list[dataset.FlowRunRecord], ids: dataset.Ids
         local.client = httpx.Client(base_url=server.url, timeout=120)
 
     def create(run: dataset.FlowRunRecord) -> str:
-        body = {"name": run.name, "tags": run.tags, "parameters": run.parameters,
-                "state": {"type": "SCHEDULED", "state_details": {"scheduled_time": dataset.iso(run.expected_start_time)}}}
-        if run.deployment:
-            return post(local.client, f"/deployments/{ids.deployments[run.deployment]}/create_flow_run", body)["id"]
-        if run.work_pool:
-            body |= {"work_pool_name": run.work_pool, "work_queue_name": run.work_queue}
-        return post(local.client, "/flow_runs/", body | {"flow_id": ids.flows[run.flow]})["id"]
+        return post(local.client, *create_request(run, ids))["id"]
 
     def transition(item: tuple[str, dataset.FlowRunRecord]) -> int:
         run_id, run = item
-        steps = {"SCHEDULED": [], "PENDING": ["PENDING"], "RUNNING": ["PENDING", "RUNNING"]}.get(run.state_type, ["PENDING", "RUNNING", run.state_type])
+        steps = flow_run_steps(run)
         for s in steps:
             post(local.client, f"/flow_runs/{run_id}/set_state", {"state": {"type": s}, "force": True})
         for task in run.task_runs:
-            task_id = post(local.client, "/task_runs/", {"name": task.name, "flow_run_id": run_id, "task_key": task.task_key,
-                                                         "dynamic_key": "0", "state": {"type": "PENDING"}})["id"]
+            task_id = post(local.client, "/task_runs/", task_run_body(task, run_id))["id"]
             for s in ("RUNNING", task.state_type):
                 post(local.client, f"/task_runs/{task_id}/set_state", {"state": {"type": s}, "force": True})
         return len(steps) + 2 * len(run.task_runs)
 
-    with cf.ThreadPoolExecutor(8, initializer=init) as pool:
+    with cf.ThreadPoolExecutor(WRITERS, initializer=init) as pool:
         t0 = time.monotonic()
         created = list(pool.map(create, runs))
         create_seconds = time.monotonic() - t0
         t0 = time.monotonic()
         transitions = sum(pool.map(transition, zip(created, runs)))
         transition_seconds = time.monotonic() - t0
-    return {"runs_per_second": len(runs) / create_seconds, "transitions_per_second": transitions / transition_seconds, **RETRIED}
+    return {"runs_per_second": len(runs) / create_seconds, "transitions_per_second": transitions / transition_seconds,
+            "failed_writes": 0, "write_generator": "python", **RETRIED}
 
 
 def seed_bulk_reference(n: int, seed_value: int) -> tuple[Path, float]:
@@ -582,7 +675,8 @@ def print_table(r: dict) -> None:
         line("flow runs created per second (8 writers)", w["runs_per_second"], ref.get("runs_per_second"))
         line("state transitions per second (8 writers)", w["transitions_per_second"], ref.get("transitions_per_second"))
         print(f"{'503 busy answers while writing (retried)':52} {w['busy_503_answers']:12d} {ref.get('busy_503_answers', 0):12d}")
-        print(f"{'dropped connections while writing (retried)':52} {w.get('connection_errors', 0):12d} {ref.get('connection_errors', 0):12d}")
+        print(f"{'dropped connections while writing':52} {w.get('connection_errors', 0):12d} {ref.get('connection_errors', 0):12d}")
+        print(f"{'failed writes (answers other than 2xx and 503)':52} {w.get('failed_writes', 0):12d} {ref.get('failed_writes', 0):12d}")
 
     print(f"\n{'body':36} {'cl':>2} {'weir/s':>9} {'ref/s':>8} {'ratio':>8} {'weir p50':>9} {'weir p99':>9} {'ref p99':>9} {'ratio':>8} {'sql ms':>8} {'total ms':>8}")
     for row in r["rows"]:
