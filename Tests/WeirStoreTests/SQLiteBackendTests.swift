@@ -54,6 +54,27 @@ import WeirTestSupport
         }
     }
 
+    @Test func cachedStatementsAreNotCompiledAgainForNewValues() async throws {
+        try await withBackend { backend, _ in
+            try await backend.write { db in
+                try await db.raw("CREATE TABLE r (id TEXT PRIMARY KEY, q TEXT)").run()
+                try await db.raw("CREATE TABLE q (id TEXT PRIMARY KEY, name TEXT)").run()
+                for i in 0..<10 { try await db.raw("INSERT INTO r (id, q) VALUES (\(bind: "r\(i)"), 'q')").run() }
+            }
+            // A plan that looks at a parameter's value (`id = ?` with a join, as flow run reads
+            // and event emission have): SQLite compiles it again whenever that value is cleared.
+            for i in 0..<5 {
+                _ = try await backend.write { db in
+                    try await db.raw("SELECT r.id, q.name FROM r LEFT JOIN q ON q.id = r.q WHERE r.id = \(bind: "r\(i)")").all()
+                }
+            }
+            let reprepared = try await backend.write { db in
+                try await db.raw("SELECT reprep FROM sqlite_stmt WHERE sql LIKE 'SELECT r.id, q.name FROM r%'").first()?.int("reprep")
+            }
+            #expect(reprepared == 0)
+        }
+    }
+
     @Test func aFailedStatementLeavesTheConnectionUsable() async throws {
         try await withBackend { backend, _ in
             try await backend.write { db in try await db.raw("CREATE TABLE u (k TEXT PRIMARY KEY)").run() }
