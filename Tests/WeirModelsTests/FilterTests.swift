@@ -86,4 +86,16 @@ import Testing
         #expect(try query(#"{"work_pool_queues":{"name":{"startswith_":[]}}}"#).filter.condition == .exists(.runQueue, .always))
         #expect(try query(#"{"work_pool_queues":{"name":{"startswith_":["q"]}}}"#).filter.condition == .exists(.runQueue, .or([.startsWith(.queueName, "q")])))
     }
+
+    @Test func conjunctsAndWhatAPartTests() throws {
+        let condition = try query(#"{"flow_runs":{"name":{"like_":"a"}},"task_runs":{"state":{"type":{"any_":["FAILED"]}}}}"#).filter.condition
+        let parts = condition.conjuncts
+        #expect(parts.count == 2)
+        #expect(parts.filter { $0.testsOnly(through: .runTaskRuns) }.count == 1)
+        #expect(parts.filter { !$0.testsOnly(through: .runTaskRuns) }.allSatisfy { !$0.involves(.runTaskRuns) })
+        #expect(Condition.always.conjuncts.isEmpty)
+        #expect(Condition.or([.exists(.runTaskRuns, .always), .isNull(.runStartTime)]).testsOnly(through: .runTaskRuns) == false)
+        #expect(Condition.not(.exists(.runTaskRuns, .always)).testsOnly(through: .runTaskRuns))
+        #expect(Condition.exists(.runFlow, .always).testsOnly(through: .runTaskRuns) == false)
+    }
 }

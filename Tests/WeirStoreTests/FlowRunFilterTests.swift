@@ -70,6 +70,11 @@ import WeirModels
             #expect(try await names("{\(failed),\"limit\":5,\"sort\":\"NAME_ASC\"}") == ["r0", "r1099"])
             #expect(try await names(#"{"task_runs":{"state":{"type":{"any_":["COMPLETED"]}}},"limit":3}"#) == ["r5"])
             #expect(try await names(#"{"task_runs":{"state":{"type":{"any_":["CRASHED"]}}},"limit":3}"#) == [])
+            // With a test of the run itself too: probed in the window, then tested on the runs kept;
+            // when the window holds no full page, the whole query finds it.
+            #expect(try await names("{\(failed),\"flow_runs\":{\"name\":{\"like_\":\"r10\"}},\"limit\":1}") == ["r1099"])
+            #expect(try await names("{\(failed),\"flow_runs\":{\"name\":{\"like_\":\"r0\"}},\"limit\":1}") == ["r0"])
+            #expect(try await names("{\(failed),\"flow_runs\":{\"name\":{\"like_\":\"r0\"}},\"limit\":1,\"sort\":\"NAME_DESC\"}") == ["r0"])
         }
     }
 

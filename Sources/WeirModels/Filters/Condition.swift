@@ -107,6 +107,26 @@ public indirect enum Condition: Sendable, Equatable {
         }
     }
 
+    /// The parts that must all hold: the operands of a top-level AND (nested ANDs flattened).
+    public var conjuncts: [Condition] {
+        switch self {
+        case .and(let parts): return parts.flatMap(\.conjuncts)
+        case .always: return []
+        default: return [self]
+        }
+    }
+
+    /// Whether the tree tests rows related through `relation` and nothing else of the row itself.
+    public func testsOnly(through relation: Relation) -> Bool {
+        switch self {
+        case .always: return true
+        case .and(let parts), .or(let parts): return parts.allSatisfy { $0.testsOnly(through: relation) }
+        case .not(let inner): return inner.testsOnly(through: relation)
+        case .exists(let r, _): return r == relation
+        default: return false
+        }
+    }
+
     /// Combines parts with AND (TRUE when empty), flattening trivial cases.
     public static func all(_ parts: [Condition]) -> Condition {
         let kept = parts.filter { $0 != .always }

@@ -164,14 +164,26 @@ public struct FlowRunRepository: Sendable {
     /// each one's task runs. Sorts are total orders, so when the first `window` runs hold a full
     /// page of matches that page is the answer; otherwise (a rare task state, a page far down)
     /// the caller runs the whole query. The whole query lists every matching task run's flow run
-    /// first: 235,000 FAILED task runs at 1,000,000 runs, 70-100 ms of SQL, where this takes 13.
+    /// first: 235,000 FAILED task runs at 1,000,000 runs, 70-100 ms of SQL, where this takes 3-5.
+    ///
+    /// The window is walked in the sort's index, reading only row ids and run ids: the parts of
+    /// the filter that test task runs alone (`AND`ed at the top) are probed there, and only the
+    /// runs they keep are read for the rest of the filter and the sort (reading every run of the
+    /// window made it 10 ms instead of 3 at 1,000,000 runs). The window is aliased `flow_run`, so
+    /// the probes' `flow_run.id` is the window's.
     func probedPageSQL(_ q: ReadFlowRunsQuery) -> SQLQueryString? {
         guard backend.dialect == .sqlite, q.filter.condition.involves(.runTaskRuns), q.paging.limit > 0 else { return nil }
         var probing = compiler
         probing.probesTaskRuns = true
         let order = backend.dialect.orderBy(Self.order(q.sort))
         let window = min(4 * (q.paging.limit + q.paging.offset) + 1_000, 20_000)
-        return "SELECT flow_run.rowid AS rid FROM flow_run WHERE flow_run.rowid IN (SELECT flow_run.rowid FROM flow_run ORDER BY \(unsafeRaw: order) LIMIT \(bind: window)) AND \(probing.compile(q.filter.condition)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        let parts = q.filter.condition.conjuncts
+        let probes = parts.filter { $0.testsOnly(through: .runTaskRuns) }
+        let rest = Condition.all(parts.filter { !$0.testsOnly(through: .runTaskRuns) })
+        let runs: SQLQueryString = probes.isEmpty
+            ? "SELECT flow_run.rowid FROM flow_run ORDER BY \(unsafeRaw: order) LIMIT \(bind: window)"
+            : "SELECT flow_run.rid FROM (SELECT flow_run.rowid AS rid, flow_run.id AS id FROM flow_run ORDER BY \(unsafeRaw: order) LIMIT \(bind: window)) AS flow_run WHERE \(probing.compile(Condition.all(probes)))"
+        return "SELECT flow_run.rowid AS rid FROM flow_run WHERE flow_run.rowid IN (\(runs)) AND \(probing.compile(rest)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
     }
 
     /// Read Flow Runs: the runs matching a `POST /flow_runs/filter` body, sorted and paged.
