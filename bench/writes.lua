@@ -13,9 +13,11 @@
 -- after each 503 (Starlette re-raises the error its handler answered, and uvicorn then drops the
 -- connection), and wrk sends the next request before it notices: so after a 503 the thread sleeps
 -- (blocking only itself: it has one connection) and sends `GET /api/health` until one is answered,
--- and only then the retry, which therefore cannot be lost with the dying connection. When its list is done, the thread
--- writes DIR/result-<thread>.txt ("start end answered busy failed transitions", monotonic seconds,
--- then one created id per line) and stops; bench/run ends wrk once every thread has written.
+-- and only then the retry, which therefore cannot be lost with the dying connection.
+--
+-- When its list is done, the thread writes DIR/result-<thread>.txt ("start end answered busy
+-- failed transitions", monotonic seconds, then one created id per line) and stops; bench/run ends
+-- wrk once every thread has written (wrk itself would wait out its whole duration).
 
 local ffi = require("ffi")
 ffi.cdef [[
