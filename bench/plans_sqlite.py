@@ -44,7 +44,8 @@ def main() -> None:
               + "` (the benchmark's dataset through `weir import`). Each body's plan is `weir explain`: the page of row ids is")
         print("chosen by the query under `LIST SUBQUERY` (filter, sort, limit and offset over index entries), then at most")
         print("`limit` rows are read by row id and sorted again. Times are `weir query-time` (20 runs after one warm-up):")
-        print("the SQL alone, and SQL + decoding + the JSON response, in-process.")
+        print("the SQL alone, and SQL + decoding + the JSON response, in-process. A task run filter first looks for its page")
+        print("among the first runs in order (the first plan shown); the whole query runs only when they hold less than a page.")
         for label, path, body in run.suite(dep, args.limit):
             if path.endswith("/count"):
                 continue

@@ -78,6 +78,11 @@ struct Explain: AsyncParsableCommand {
         let query = try ReadFlowRunsQuery.read(try JSONParser.parse(body), defaultLimit: settings.defaultLimit)
         let store = try await Store.open(settings.database, poolSize: 1)
         do {
+            if let probe = try await store.flowRuns.explainProbe(query) {
+                print("-- first, the page among the first runs in order (the answer when they hold a full page):")
+                for line in probe { print(line) }
+                print("-- otherwise, the whole query:")
+            }
             for line in try await store.flowRuns.explain(query, analyze: analyze) { print(line) }
         } catch {
             await store.close()

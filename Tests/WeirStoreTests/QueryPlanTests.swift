@@ -64,4 +64,22 @@ import WeirTestSupport
             #expect(!reads.isEmpty && reads.allSatisfy { $0.contains("COVERING INDEX") }, "reads rows to pick the page: \(plan)")
         }
     }
+
+    /// SQLite: a task run filter first walks a window of runs in the sort's index (row ids and run
+    /// ids only), probes their task runs from an index, and reads only the runs kept.
+    @Test(arguments: ["ID_DESC", "EXPECTED_START_TIME_DESC", "START_TIME_DESC", "NAME_ASC"])
+    func taskRunProbesWalkTheWindowInAnIndex(sort: String) async throws {
+        guard !TestDatabase.isPostgres else { return }
+        try await withStore { store in
+            let body = #"{"task_runs":{"state":{"type":{"any_":["FAILED"]}}},"limit":200,"sort":"\#(sort)"}"#
+            let plan = try #require(try await store.flowRuns.explainProbe(try runsQuery(body)))
+            let runReads = plan.filter { $0.hasPrefix("SEARCH flow_run ") || ($0.hasPrefix("SCAN flow_run ") && $0.contains("INDEX")) }
+            #expect(runReads.contains { $0.hasPrefix("SEARCH flow_run USING INTEGER PRIMARY KEY") }, "\(plan)")
+            #expect(runReads.contains { $0.hasPrefix("SCAN flow_run USING") && $0.contains("INDEX") }, "window not from an index: \(plan)")
+            #expect(plan.contains { $0.hasPrefix("SEARCH task_run") && $0.contains("COVERING INDEX") }, "\(plan)")
+            #expect(!plan.contains { $0.hasPrefix("SCAN task_run") }, "\(plan)")
+            // The probes run on the window's rows (a co-routine of row ids and run ids), before any run is read.
+            #expect(plan.contains("CO-ROUTINE flow_run"), "probes read every run of the window: \(plan)")
+        }
+    }
 }

@@ -235,6 +235,13 @@ public struct FlowRunRepository: Sendable {
             return lines
         }
     }
+
+    /// SQLite, a task run filter: the plan of the query that first looks for the page among the
+    /// first runs in order (``probedPageSQL(_:)``); nil when the body does not use it.
+    public func explainProbe(_ q: ReadFlowRunsQuery) async throws -> [String]? {
+        guard let probed = probedPageSQL(q) else { return nil }
+        return try await backend.read { db in try await db.raw("EXPLAIN QUERY PLAN \(probed)").all().map { $0.string("detail") } }
+    }
 }
 
 /// Label dictionaries merged as Python's `a | b | c`: later values win, a key keeps its first position.
