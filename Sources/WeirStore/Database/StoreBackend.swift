@@ -61,8 +61,9 @@ func inTransaction<T: Sendable>(_ db: any SQLDatabase, begin: SQLQueryString, _ 
 final class EventDelivery: Sendable {
     /// The handler inside a struct: a function stored directly as the box's generic value is
     /// re-abstracted on every `withLockedValue` (its `inout` is written back wrapped in two more
-    /// thunks), so each write added two thunks to every later delivery: after 17,000 writes a
-    /// delivery ran 17,000 thunks, a quarter of the server's CPU under the write benchmark.
+    /// thunks), so each write that emitted events added two thunks to every later delivery: after
+    /// some 17,000 such writes a delivery ran some 17,000 pairs of thunks (a uprobe's count), a
+    /// quarter of the server's CPU under the write benchmark.
     private struct Sink { var handler: (@Sendable ([Event]) async -> Void)? }
     private let sink = NIOLockedValueBox(Sink())
 
