@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from typing import Any
 
 import httpx
@@ -24,11 +25,13 @@ def _scheduled(at: str) -> dict:
 
 
 # Flows, pools, queues and deployments, then runs: (name, flow, extra body, states to force afterwards).
+# Flow labels reach the flow's runs and deployments (a deployment's reach its runs), and are
+# overridden key by key, so some keys recur at several levels.
 FLOWS = [
-    {"name": "ETL-Daily", "tags": ["etl", "daily"]},
-    {"name": "etl_hourly", "tags": ["etl"]},
+    {"name": "ETL-Daily", "tags": ["etl", "daily"], "labels": {"team": "data", "tier": 1}},
+    {"name": "etl_hourly", "tags": ["etl"], "labels": {"team": "data"}},
     {"name": "Report", "tags": []},
-    {"name": "café", "tags": ["intl"]},
+    {"name": "café", "tags": ["intl"], "labels": {"critical": True}},
 ]
 POOLS = [
     {"name": "pool-a", "type": "process"},
@@ -36,9 +39,11 @@ POOLS = [
 ]
 QUEUES = [("pool-a", {"name": "q-high", "priority": 1}), ("pool-a", {"name": "Q_low"}), ("pool-b", {"name": "gpu"})]
 DEPLOYMENTS = [
-    {"name": "nightly", "flow": "ETL-Daily", "work_pool_name": "pool-a", "work_queue_name": "q-high", "tags": ["prod"], "parameters": {"x": 1}, "version": "v1", "paused": False},
-    {"name": "adhoc", "flow": "Report", "work_pool_name": "pool-b", "tags": ["dev", "prod"], "parameters": {}, "version": "v2", "paused": True},
-    {"name": "local", "flow": "café", "tags": [], "parameters": {"y": "z"}, "paused": False},
+    {"name": "nightly", "flow": "ETL-Daily", "work_pool_name": "pool-a", "work_queue_name": "q-high", "tags": ["prod"], "parameters": {"x": 1}, "version": "v1", "paused": False,
+     "job_variables": {"env": {"STAGE": "prod"}}, "labels": {"env": "prod", "team": "etl"}},
+    {"name": "adhoc", "flow": "Report", "work_pool_name": "pool-b", "tags": ["dev", "prod"], "parameters": {}, "version": "v2", "paused": True, "labels": {"owner": "ana"}},
+    {"name": "local", "flow": "café", "tags": [], "parameters": {"y": "z"}, "paused": False, "job_variables": {"cpu": 2}},
+    {"name": "hourly", "flow": "etl_hourly", "work_pool_name": "pool-a", "work_queue_name": "Q_low", "tags": [], "parameters": {"x": 0}, "version": "h1", "paused": False},
 ]
 
 
@@ -67,6 +72,10 @@ def _runs() -> list[dict]:
                 body["work_queue_name"] = "loose-queue"
             if i % 6 == 0:
                 body["parameters"] = {"n": i, "s": "v"}
+            if i % 8 == 3:
+                body["labels"] = {"team": "ops"}
+            elif i % 8 == 6:
+                body["labels"] = {"run": i, "flag": False}
             states: list[dict] = []
             if kind == "SCHEDULED-PAST":
                 body["state"] = _scheduled(PAST.replace("2020", str(2018 + variant)))
@@ -83,6 +92,16 @@ def _runs() -> list[dict]:
                         states.append({"type": "COMPLETED", "name": "Completed"})
             runs.append({"flow": flows[i % len(flows)], "body": body, "states": states})
             i += 1
+    # SCHEDULED proposed with no scheduled_time: the server schedules the run for now (so its
+    # next_scheduled_start_time is a clock time), on creation and on a forced set_state alike.
+    runs += [
+        {"flow": "ETL-Daily", "body": {"name": "now-sched-bare", "tags": ["prod"], "state": {"type": "SCHEDULED"}}, "states": []},
+        {"flow": "Report", "body": {"name": "now-sched-named", "tags": [], "state": {"type": "SCHEDULED", "name": "Scheduled", "state_details": {}}}, "states": []},
+        {"flow": "café", "body": {"name": "now-forced-retry", "tags": ["eu"], "state": {"type": "PENDING", "name": "Pending"}},
+         "states": [{"type": "RUNNING", "name": "Running"}, {"type": "SCHEDULED", "name": "AwaitingRetry"}]},
+        {"flow": "etl_hourly", "body": {"name": "now-forced-bare", "tags": [], "work_pool_name": "pool-a", "state": {"type": "PENDING"}},
+         "states": [{"type": "SCHEDULED"}]},
+    ]
     return runs
 
 
@@ -94,11 +113,33 @@ TASKS = [
     (RUNS[13]["body"]["name"], "extract", ["RUNNING", "COMPLETED"]),
     (RUNS[20]["body"]["name"], "transform", []),
 ]
+# Runs from deployments (create_flow_run): job_variables given or not, with an idempotency key or
+# not (the two paths store a run differently), with labels over the deployment's and parameters.
 DEPLOYMENT_RUNS = [
     ("nightly", {"name": "dep-nightly-1", "parameters": {"x": 2}, "tags": ["extra"]}),
     ("nightly", {"name": "dep-nightly-2", "state": _scheduled("2034-03-01T12:00:00Z")}),
     ("adhoc", {"name": "dep-adhoc-1", "state": _scheduled("2021-02-03T04:05:06.789000Z")}),
     ("local", {"name": "dep-local-1"}),
+    ("nightly", {"name": "dep-nightly-idem", "idempotency_key": "dep-idem-1"}),
+    ("nightly", {"name": "dep-nightly-jv", "job_variables": {"env": {"STAGE": "test"}}, "parameters": {"x": 3}, "labels": {"env": "dev"}}),
+    ("adhoc", {"name": "dep-adhoc-idem-jv", "idempotency_key": "dep-idem-2", "job_variables": {"image": "x:1"}, "labels": {"owner": "bo", "rank": 2},
+               "state": _scheduled("2036-01-02T00:00:00Z")}),
+    ("local", {"name": "dep-local-idem", "idempotency_key": "dep-idem-3", "parameters": {"y": "w", "more": [1, 2]}, "labels": {"critical": False},
+               "state": _scheduled("2019-05-05T05:05:05Z")}),
+    ("hourly", {"name": "dep-hourly-idem", "idempotency_key": "dep-idem-4", "job_variables": {}, "tags": ["prod"]}),
+    ("hourly", {"name": "dep-hourly-1", "labels": {"team": "ops"}, "state": _scheduled("2035-11-11T11:11:11Z")}),
+    ("nightly", {"name": "dep-nightly-now", "state": {"type": "SCHEDULED"}, "tags": ["eu"]}),
+    ("local", {"name": "dep-local-now-idem", "idempotency_key": "dep-idem-5", "state": {"type": "SCHEDULED", "name": "Scheduled"}}),
+]
+# Runs created with POST /flow_runs/ naming a deployment: (flow, deployment, body). A run's labels come
+# from its deployment (its flow id too), even when the deployment belongs to another flow.
+LINKED_RUNS = [
+    ("Report", "nightly", {"name": "linked-other-1", "state": {"type": "PENDING", "name": "Pending"}}),
+    ("café", "adhoc", {"name": "linked-other-2", "labels": {"owner": "cy", "n": 3}, "tags": ["prod"], "state": _scheduled("2020-03-03T03:03:03Z")}),
+    ("etl_hourly", "local", {"name": "linked-other-idem", "idempotency_key": "linked-idem-1", "labels": {"x": "y"}}),
+    ("ETL-Daily", "nightly", {"name": "linked-same-1", "labels": {"env": "qa"}, "state": _scheduled("2037-07-07T07:07:07Z")}),
+    ("etl_hourly", "hourly", {"name": "linked-same-2", "job_variables": {"mem": "1Gi"}}),
+    ("Report", "hourly", {"name": "linked-other-now", "state": {"type": "SCHEDULED"}}),
 ]
 
 
@@ -133,7 +174,7 @@ def seed(http: httpx.Client) -> Seeded:
     for p in POOLS:
         post("/work_pools/", p)
     for pool, q in QUEUES:
-        post(f"/work_pools/{pool}/queues", q)
+        s.ids[f"@queue:{q['name']}"] = post(f"/work_pools/{pool}/queues", q)["id"]
     for d in DEPLOYMENTS:
         body = {k: v for k, v in d.items() if k != "flow"}
         body["flow_id"] = s.ids[f"@flow:{d['flow']}"]
@@ -156,13 +197,16 @@ def seed(http: httpx.Client) -> Seeded:
     s.ids["@run:child-subflow"] = child["id"]
     for dep, body in DEPLOYMENT_RUNS:
         s.ids[f"@run:{body['name']}"] = post(f"/deployments/{s.ids['@deployment:' + dep]}/create_flow_run", body)["id"]
+    for flow, dep, body in LINKED_RUNS:
+        body = dict(body, flow_id=s.ids[f"@flow:{flow}"], deployment_id=s.ids[f"@deployment:{dep}"])
+        s.ids[f"@run:{body['name']}"] = post("/flow_runs/", body)["id"]
     return s
 
 
 # ---------------------------------------------------------------------------------------------
 # Body generation
 
-RUN_NAMES = [r["body"]["name"] for r in RUNS] + ["child-subflow"] + [b["name"] for _, b in DEPLOYMENT_RUNS]
+RUN_NAMES = [r["body"]["name"] for r in RUNS] + ["child-subflow"] + [b["name"] for _, b in DEPLOYMENT_RUNS] + [b["name"] for _, _, b in LINKED_RUNS]
 STATE_TYPES = ["SCHEDULED", "PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED", "CRASHED", "PAUSED", "CANCELLING"]
 STATE_NAMES = ["Scheduled", "Pending", "Running", "Completed", "Failed", "Cancelled", "Crashed", "Paused", "Cancelling", "Late", "running"]
 TAGS = ["prod", "eu", "dev", "PROD", "extra", "sub", "nope"]
@@ -196,13 +240,36 @@ def _flow_runs_filter(rng: random.Random) -> dict:
         "next_scheduled_start_time": lambda: rng.choice([{"before_": rng.choice(TIMES)}, {"after_": rng.choice(TIMES)}]),
         "parent_task_run_id": lambda: rng.choice([{"any_": [f"@task:{TASKS[3][0]}:{TASKS[3][1]}"]}, {"is_null_": rng.choice([True, False])}]),
         "parent_flow_run_id": lambda: {"any_": [f"@run:{TASKS[3][0]}", f"@run:{RUN_NAMES[0]}"][: rng.randint(0, 2)]},
-        "idempotency_key": lambda: rng.choice([{"any_": _some(rng, ["idem-002", "idem-007", "idem-999"])}, {"not_any_": _some(rng, ["idem-002", "idem-007"])}]),
+        "idempotency_key": lambda: rng.choice([{"any_": _some(rng, ["idem-002", "idem-007", "idem-999", "dep-idem-1", "linked-idem-1"])}, {"not_any_": _some(rng, ["idem-002", "idem-007", "dep-idem-3"])}]),
         "created_by": lambda: rng.choice([{"is_null_": rng.choice([True, False])}, {"type_": ["AUTOMATION"]}]),
     }
     keys = _some(rng, list(options), 1, 2)
     f = {k: options[k]() for k in keys}
     if rng.random() < 0.3:
         f["operator"] = rng.choice(["and_", "or_"])
+    return f
+
+
+def _concurrency_limit(rng: random.Random) -> dict:
+    return rng.choice([{"ge_": rng.choice([0, 1, 1000])}, {"le_": rng.choice([0, 5])}, {"is_null_": rng.choice([True, False])}])
+
+
+def _deployment_criterion(rng: random.Random) -> dict:
+    """One deployments criterion that some deployments fail, so an operator over it shows."""
+    return rng.choice([
+        {"name": {"any_": _some(rng, [d["name"] for d in DEPLOYMENTS], 1, 2)}},
+        {"paused": {"eq_": rng.choice([True, False])}},
+        {"tags": {"all_": ["prod"]}},
+        {"work_queue_name": {"any_": ["Q_low"]}},
+    ])
+
+
+def _with_concurrency_limit(criterion: dict, limit: dict, operator: str | None) -> dict:
+    """The deprecated `concurrency_limit` beside another criterion: the reference ignores it (adds
+    no condition at all), which only an "or_" over another criterion can tell from a TRUE one."""
+    f = dict(criterion, concurrency_limit=limit)
+    if operator:
+        f["operator"] = operator
     return f
 
 
@@ -236,7 +303,8 @@ def _other_filter(rng: random.Random, which: str) -> dict:
             {"paused": {"eq_": rng.choice([True, False])}},
             {"tags": rng.choice([{"all_": ["prod"]}, {"any_": ["dev", "zz"]}, {"is_null_": True}])},
             {"work_queue_name": {"any_": ["q-high", "default"]}},
-            {"concurrency_limit": {"ge_": 1000}},
+            {"concurrency_limit": _concurrency_limit(rng)},
+            _with_concurrency_limit(_deployment_criterion(rng), _concurrency_limit(rng), rng.choice([None, "and_", "or_"])),
         ])
     if which == "work_pools":
         return rng.choice([{}, {"name": {"any_": _some(rng, ["pool-a", "pool-b", "nope"])}}, {"type": {"any_": ["process"]}}])
@@ -285,12 +353,84 @@ INVALID = [
 RAW_INVALID = ["{bad", "[1]", "\"text\"", "{\"limit\": }"]
 
 
+def _deprecated_filters() -> list[dict]:
+    """Each form of the deprecated deployments `concurrency_limit` beside another criterion, under
+    each operator: a few random bodies might miss the one combination that tells."""
+    rng = random.Random(3)
+    out = []
+    for limit in ({"ge_": 1}, {"le_": 0}, {"is_null_": True}):
+        for operator in (None, "and_", "or_"):
+            out.append({"deployments": _with_concurrency_limit(_deployment_criterion(rng), limit, operator), "sort": "NAME_ASC"})
+    return out
+
+
+def _empty_criterion_filters() -> list[dict]:
+    """Sub-filters that state no criterion ({}, flow runs' `not_any_: []`, queues' `startswith_: []`)
+    beside a real one: the reference leaves such a sub-filter out, so under "or_" it does not make
+    the whole OR true (nor, for `startswith_: []`, false under "and_"); alone it matches everything."""
+    completed, failed = {"any_": ["Completed"]}, {"any_": ["FAILED"]}
+    out: list[dict] = []
+    for empty in ({}, {"not_any_": []}):
+        out += [
+            {"flow_runs": {"state": {"operator": "or_", "type": empty, "name": completed}}},
+            {"flow_runs": {"state": {"operator": "or_", "type": failed, "name": empty}}, "sort": "NAME_ASC"},
+            {"flow_runs": {"state": {"operator": "or_", "type": empty, "name": empty}}, "sort": "NAME_DESC"},
+        ]
+    out += [
+        {"flow_runs": {"state": {"operator": "or_", "type": {"not_any_": []}, "name": {"any_": ["Running", "Late", "AwaitingRetry"]}}, "tags": {"all_": ["prod"]}}},
+        {"flow_runs": {"state": {"operator": "and_", "type": {}, "name": {"not_any_": ["Completed", "Scheduled"]}}}, "sort": "NAME_ASC"},
+        {"flow_runs": {"state": {"operator": "or_", "type": {"any_": []}, "name": {}}}},
+        # the state filter itself has no criterion; the flow runs filter keeps it (as TRUE)
+        {"flow_runs": {"operator": "or_", "state": {"operator": "or_", "type": {}, "name": {}}, "tags": {"all_": ["dev"]}}, "sort": "NAME_ASC"},
+        {"task_runs": {"state": {"operator": "or_", "type": {}, "name": {"any_": ["Completed"]}}}, "sort": "NAME_ASC"},
+        {"task_runs": {"state": {"operator": "or_", "type": {"any_": ["FAILED"]}, "name": {}}}},
+        {"task_runs": {"state": {"operator": "or_", "type": {}, "name": {}}}, "sort": "NAME_DESC"},
+        {"task_runs": {"state": {"operator": "and_", "type": {}, "name": {"any_": ["Pending", "Failed"]}}}, "sort": "NAME_ASC"},
+        {"task_runs": {"operator": "or_", "state": {"operator": "or_", "type": {}, "name": {"any_": ["Failed"]}}, "tags": {"all_": ["transform"]}}, "sort": "NAME_ASC"},
+    ]
+    for operator in ("or_", "and_", None):
+        for other in ({"id": {"any_": ["@queue:Q_low"]}}, {"name": {"any_": ["q-high"]}}):
+            name = dict(other.get("name", {}), startswith_=[])
+            f = {k: v for k, v in other.items() if k != "name"} | {"name": name}
+            if operator:
+                f["operator"] = operator
+            out.append({"work_pool_queues": f, "sort": "NAME_ASC"})
+    out += [
+        {"work_pool_queues": {"name": {"startswith_": []}}, "sort": "NAME_DESC"},
+        {"work_pool_queues": {"operator": "or_", "name": {"startswith_": []}}},
+        {"work_pool_queues": {"operator": "or_", "id": {"any_": ["@queue:gpu"]}, "name": {"startswith_": ["q-"]}}, "sort": "NAME_ASC"},
+        {"work_pool_queues": {"operator": "or_", "name": {"startswith_": [], "any_": ["Q_low"]}}, "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}},
+    ]
+    return out
+
+
+def _null_operators() -> list[dict]:
+    """"operator": null is no operator at all to the reference: a 422 of type `enum`."""
+    return [
+        {"flow_runs": {"operator": None, "tags": {"all_": ["prod"]}}},
+        {"flows": {"operator": None}},
+        {"deployments": {"operator": None, "paused": {"eq_": False}}},
+        {"work_pools": {"operator": None, "name": {"any_": ["pool-a"]}}},
+        {"work_pool_queues": {"operator": None}},
+        {"task_runs": {"operator": None, "name": {"like_": "extract"}}},
+        {"flow_runs": {"tags": {"operator": None, "all_": ["prod"]}}},
+        {"flows": {"tags": {"operator": None, "is_null_": False}}},
+        {"task_runs": {"tags": {"operator": None, "all_": ["load"]}}},
+        {"flow_runs": {"state": {"operator": None, "type": {"any_": ["COMPLETED"]}}}},
+        {"task_runs": {"state": {"operator": None, "name": {"any_": ["Completed"]}}}},
+        {"flow_runs": {"operator": "or_", "state": {"operator": None}}, "deployments": {"tags": {"operator": None}}},
+    ]
+
+
 def bodies(seed_value: int, count: int) -> list[Any]:
     """`count` bodies: mostly valid, some invalid, deterministic for the seed."""
     rng = random.Random(seed_value)
     out: list[Any] = [{}, None]
     out += INVALID
     out += [("raw", t) for t in RAW_INVALID]
+    out += _deprecated_filters()
+    out += _empty_criterion_filters()
+    out += _null_operators()
     while len(out) < count:
         out.append(valid_body(rng))
     return out
@@ -318,13 +458,24 @@ def _fixed_time(value: str | None) -> str | None:
     return value if value[:4] in {"2018", "2019", "2020", "2021", "2034", "2035", "2036", "2037"} else "now"
 
 
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _labels(labels: dict | None, names_by_id: dict[str, str]) -> dict | None:
+    """Labels, keys and values, with ids (prefect.flow.id, ...) as names: which object a label
+    names matters, its id differs between servers. An id of nothing seeded can't be told apart."""
+    if labels is None:
+        return None
+    return {k: names_by_id.get(v, "<unseeded id>") if isinstance(v, str) and UUID.match(v) else v for k, v in labels.items()}
+
+
 def normalise_run(run: dict, names_by_id: dict[str, str]) -> dict:
     """The fields of a run that must agree between servers, with ids replaced by names."""
     out = {k: run.get(k) for k in COMPARED_FIELDS}
     out["expected_start_time"] = _fixed_time(run["expected_start_time"])
     out["next_scheduled_start_time"] = _fixed_time(run["next_scheduled_start_time"])
     out["tags"] = sorted(run["tags"])
-    out["labels"] = sorted(run["labels"])
+    out["labels"] = _labels(run.get("labels"), names_by_id)
     out["has_start_time"] = run["start_time"] is not None
     out["has_end_time"] = run["end_time"] is not None
     out["deployment"] = names_by_id.get(run["deployment_id"]) if run["deployment_id"] else None
@@ -344,7 +495,7 @@ def _groups(runs: list[dict], sort: str) -> list[tuple[object, list[str]]]:
     last = object()
     for r in runs:
         value = r["start_time"] or r["expected_start_time"] if key == "start_or_expected" else r[key]
-        if key in ("start_or_expected", "end_time", "expected_start_time") and value is not None and _fixed_time(value) == "now":
+        if key in ("start_or_expected", "end_time", "expected_start_time", "next_scheduled_start_time") and value is not None and _fixed_time(value) == "now":
             value = "time"
         if value != last:
             groups.append((value, []))

@@ -40,13 +40,13 @@ def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
 
 
 @contextlib.contextmanager
-def _server(cmd: list[str], env: dict | None, timeout: float) -> Iterator[str]:
-    """`env` None: a weir's environment (its own database, see conftest.weir_env)."""
+def _server(cmd: list[str], env: dict | None, timeout: float, weir_extra: dict | None = None) -> Iterator[str]:
+    """`env` None: a weir's environment (its own database, see conftest.weir_env) plus `weir_extra`."""
     home = Path(tempfile.mkdtemp(prefix="weir-diff-"))
     log = home / "server.log"
     port = _free_port()
     if env is None:
-        full_env = weir_env(home)
+        full_env = weir_env(home, **(weir_extra or {}))
     else:
         full_env = dict(os.environ, **{k: v.replace("{home}", str(home)) for k, v in env.items()})
     with open(log, "wb") as out:
@@ -91,7 +91,7 @@ def reference_server(recorder: bool = False) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def weir_server_process() -> Iterator[str]:
-    """A fresh weir's API URL for the duration of the block."""
-    with _server([str(_weir_bin()), "serve", "--port", "{port}"], None, timeout=30) as url:
+def weir_server_process(**env: str) -> Iterator[str]:
+    """A fresh weir's API URL for the duration of the block; `env` adds settings."""
+    with _server([str(_weir_bin()), "serve", "--port", "{port}"], None, timeout=30, weir_extra=env) as url:
         yield url

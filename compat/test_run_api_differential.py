@@ -1077,3 +1077,82 @@ def test_flows_bulk_delete(servers):
         del flows
 
     compare(servers, scenario)
+
+
+# =============================================================================================
+# POST /deployments/, /deployments/{id}/create_flow_run (more in test_deployments_differential)
+
+
+def run_tags_sorted(body: Any) -> Any:
+    """A run, or a list of runs, with its tags sorted: a run from a deployment has the deployment's
+    and its own tags in arbitrary order in the reference (a set), a fixed one in weir (docs/compat.md)."""
+    if isinstance(body, list):
+        return [run_tags_sorted(b) for b in body]
+    if isinstance(body, dict) and isinstance(body.get("tags"), list) and "flow_id" in body:
+        return {**body, "tags": sorted(body["tags"])}
+    return body
+
+
+def create_deployment(s: Side, label: str, name: str, body: dict) -> str | None:
+    """POST /deployments/ and record the whole answer (the new deployment named first, so its id
+    reads as `@deployment:NAME` wherever it recurs); then read it back whole."""
+    r = s.send("POST", "/deployments/", {"name": f"{P}-{name}", **body})
+    dep = None
+    if r.status_code in (200, 201):
+        dep = s.name("deployment", name, r.json()["id"])
+    s.note(label, {"status": r.status_code, "body": s.body(r)})
+    if dep:
+        s.rec(f"{label}: read", "GET", f"/deployments/{dep}")
+    return dep
+
+
+def work_pool(s: Side, name: str) -> str:
+    r = s.send("POST", "/work_pools/", {"name": f"{P}-{name}", "type": "process"})
+    assert r.status_code == 201, r.text
+    s.name("pool", name, r.json()["id"])
+    s.name("queue", f"{name}/default", r.json()["default_queue_id"])
+    return f"{P}-{name}"
+
+
+def test_runs_from_deployments(servers):
+    """Runs from create_flow_run (job_variables given or not, an idempotency key or not, SCHEDULED
+    with no scheduled_time) and from POST /flow_runs/ naming a deployment of another flow."""
+    def scenario(s: Side):
+        f = s.flow("dep-runs")
+        other = s.flow("dep-runs-other")
+        wp = work_pool(s, "dep-runs-pool")
+        dep = create_deployment(s, "deployment", "runs-dep", {"flow_id": f, "work_pool_name": wp, "job_variables": {"image": "a:1"}, "parameters": {"x": 1},
+                                                   "labels": {"team": "data"}, "tags": ["d"]})
+        assert dep
+
+        def from_dep(label: str, name: str, body: dict) -> None:
+            r = s.send("POST", f"/deployments/{dep}/create_flow_run", {"name": f"{P}-{name}", **body})
+            if r.status_code in (200, 201) and r.json()["id"] not in s.syms:  # a key's second use answers the first run
+                s.name("run", name, r.json()["id"])
+            s.note(label, {"status": r.status_code, "body": run_tags_sorted(s.body(r))})
+
+        from_dep("bare", "dr-bare", {})
+        from_dep("job_variables", "dr-jv", {"job_variables": {"cpu": 2}, "parameters": {"x": 2}, "tags": ["t"]})
+        from_dep("idempotency key", "dr-idem", {"idempotency_key": f"{P}-k1", "labels": {"team": "ops"}})
+        from_dep("idempotency key and job_variables", "dr-idem-jv", {"idempotency_key": f"{P}-k2", "job_variables": {"image": "b:2"}})
+        from_dep("the same key again", "dr-idem-again", {"idempotency_key": f"{P}-k1", "job_variables": {"ignored": True}})
+        from_dep("SCHEDULED, no time", "dr-sched", {"state": {"type": "SCHEDULED"}})
+        from_dep("SCHEDULED, no time, a key", "dr-sched-idem", {"state": {"type": "SCHEDULED", "name": "Scheduled"}, "idempotency_key": f"{P}-k3"})
+        r = s.send("POST", "/flow_runs/", {"flow_id": other, "deployment_id": dep, "name": f"{P}-dr-other-flow", "state": {"type": "PENDING"}})
+        s.name("run", "dr-other-flow", r.json()["id"])
+        s.note("POST /flow_runs/ naming another flow's deployment", {"status": r.status_code, "body": s.body(r)})
+        r = s.send("POST", "/flow_runs/", {"flow_id": f, "name": f"{P}-dr-sched-direct", "state": {"type": "SCHEDULED"}, "labels": {"k": "v"}})
+        run = s.name("run", "dr-sched-direct", r.json()["id"])
+        s.note("POST /flow_runs/ SCHEDULED, no time", {"status": r.status_code, "body": s.body(r)})
+        r = s.send("POST", "/flow_runs/", {"flow_id": f, "name": f"{P}-dr-forced", "state": {"type": "PENDING"}})
+        forced = s.name("run", "dr-forced", r.json()["id"])
+        s.force("flow_runs", forced, "RUNNING")
+        s.rec("forced SCHEDULED, no time", "POST", f"/flow_runs/{forced}/set_state", {"state": {"type": "SCHEDULED", "name": "AwaitingRetry"}, "force": True})
+        s.rec("forced run read", "GET", f"/flow_runs/{forced}")
+        s.rec("direct run read", "GET", f"/flow_runs/{run}")
+        s.rec("all, by name", "POST", "/flow_runs/filter", {"flow_runs": {"name": {"like_": f"{P}-dr-"}}, "sort": "NAME_ASC"}, keep=run_tags_sorted)
+        s.rec("next scheduled, soonest first", "POST", "/flow_runs/filter",
+              {"flow_runs": {"name": {"like_": f"{P}-dr-"}, "next_scheduled_start_time": {"before_": "2100-01-01T00:00:00Z"}}, "sort": "NEXT_SCHEDULED_START_TIME_ASC"},
+              keep=lambda b: [x["name"] for x in b] if isinstance(b, list) else b)
+
+    compare(servers, scenario)

@@ -103,6 +103,15 @@ public struct StateCreate: Sendable, Equatable {
         self.stateDetails = stateDetails
     }
 
+    /// The proposal with the reference's `default_scheduled_start_time`: a Scheduled state without
+    /// a scheduled time is scheduled for `now`.
+    public func defaultingScheduledTime(to now: Timestamp) -> StateCreate {
+        guard type == .SCHEDULED, stateDetails.scheduledTime == nil else { return self }
+        var copy = self
+        copy.stateDetails.scheduledTime = now
+        return copy
+    }
+
     /// Reads a proposal; unknown keys are rejected (`extra="forbid"`).
     public static func read(_ field: JSONField) -> StateCreate? {
         guard let r = field.model(known: ["type", "name", "message", "data", "state_details"]) else { return nil }

@@ -25,16 +25,16 @@ func buildRouter(store: Store, settings: Settings, hub: EventHub) -> Router<Weir
     let router = Router(context: WeirContext.self)
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ErrorMiddleware())
-    if let auth = settings.authString { router.add(middleware: AuthMiddleware(authString: auth)) }
+    if let auth = settings.authString { router.add(middleware: AuthMiddleware(auth: APIAuth(authString: auth))) }
     let api = router.group("api").add(middleware: APIVersionMiddleware())
-    AdminRoutes().register(on: api)
+    AdminRoutes(store: store).register(on: api)
     FlowRoutes(store: store, settings: settings).register(on: api)
     FlowRunRoutes(store: store, settings: settings).register(on: api)
     TaskRunRoutes(store: store, settings: settings).register(on: api)
     DeploymentRoutes(store: store, settings: settings).register(on: api)
     WorkPoolRoutes(store: store, settings: settings).register(on: api)
     LogRoutes(store: store, settings: settings).register(on: api)
-    ConcurrencyRoutes().register(on: api)
+    ConcurrencyRoutes(settings: settings).register(on: api)
     EventRoutes(store: store, hub: hub, settings: settings).register(on: api)
     return router
 }

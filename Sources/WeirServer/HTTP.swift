@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import Logging
+import NIOCore
 import WeirModels
 import WeirStore
 
@@ -70,6 +71,9 @@ func unavailableResponse() -> Response {
 struct DetailError: Error {
     var status: HTTPResponse.Status
     var detail: String
+
+    /// The reference's answer to a body it cannot read as JSON at all (not UTF-8, too deep).
+    static let unparsableBody = DetailError(status: .badRequest, detail: "There was an error parsing the body")
 }
 
 /// An error answered with `{"exception_message": ...}` and a status (the reference's handler for
@@ -86,14 +90,20 @@ struct RequestBody {
     /// The raw text, echoed in validation errors.
     var text: String
 
-    /// Reads and parses the request body.
-    static func read(_ request: inout Request) async throws -> RequestBody {
-        let buffer = try await request.collectBody(upTo: 64 * 1024 * 1024)
-        let bytes = Array(buffer.readableBytesView)
-        let text = String(decoding: bytes, as: UTF8.self)
+    /// Reads and parses the request body, up to the configured size and depth. As the reference
+    /// (`json.loads` on the bytes): a UTF-8 byte order mark is skipped; bytes that are not UTF-8,
+    /// nesting past the limit and integers too long for Python answer 400 "There was an error
+    /// parsing the body"; a syntax error answers 422 `json_invalid`.
+    static func read(_ request: inout Request, limits: RequestLimits) async throws -> RequestBody {
+        let buffer = try await request.collectBody(upTo: limits.maxBodyBytes)
+        var bytes = Array(buffer.readableBytesView)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw DetailError.unparsableBody }
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return RequestBody(json: nil, text: text) }
         do {
-            return RequestBody(json: try JSONParser.parse(bytes), text: text)
+            return RequestBody(json: try JSONParser.parse(bytes, maxDepth: limits.maxJSONDepth), text: text)
+        } catch where error.kind == .limit {
+            throw DetailError.unparsableBody
         } catch {
             let issue = ValidationIssue(type: "json_invalid", loc: [.key("body"), .index(error.position)], msg: "JSON decode error",
                                         input: .emptyObject, ctx: .object([("error", .string(error.message))]))
@@ -225,6 +235,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .badRequest: return detailResponse(e.message, status: .badRequest)
             case .unavailable: return unavailableResponse()
             }
+        } catch is NIOTooManyBytesError {
+            return detailResponse("Request Entity Too Large", status: .contentTooLarge)
         } catch let e as HTTPError {
             switch e.status {
             case .notFound: return detailResponse("Not Found", status: .notFound)
@@ -242,24 +254,6 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             w.beginObject(); w.key("exception_message"); w.string("Internal Server Error"); w.endObject()
             return jsonResponse(w.bytes, status: .internalServerError)
         }
-    }
-}
-
-/// Requires HTTP basic auth when `PREFECT_SERVER_API_AUTH_STRING` is set, as the reference does.
-struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
-    let expected: String
-
-    init(authString: String) {
-        expected = "Basic " + Data(authString.utf8).base64EncodedString()
-    }
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.uri.path.hasSuffix("/health") || request.headers[.authorization] == expected {
-            return try await next(request, context)
-        }
-        var w = JSONWriter(capacity: 64)
-        w.beginObject(); w.key("exception_message"); w.string("Unauthorized"); w.endObject()
-        return jsonResponse(w.bytes, status: .unauthorized)
     }
 }
 

@@ -1,6 +1,29 @@
 import Foundation
 import WeirStore
 
+/// How large and how deep a request may be. Parsing is linear in the body's size; these bound how
+/// much of it one request may ask for.
+public struct RequestLimits: Sendable {
+    /// `WEIR_SERVER_API_MAX_BODY_BYTES`: the largest HTTP request body; a larger one answers 413.
+    /// 16 MiB holds four times the largest log batch the Prefect client sends
+    /// (`PREFECT_LOGGING_TO_API_BATCH_SIZE`, 4,000,000 bytes) and any parameter set up to that
+    /// size (the reference sets no limit; raise this if your runs carry larger ones).
+    public var maxBodyBytes = 16 * 1024 * 1024
+    /// `WEIR_SERVER_API_MAX_JSON_DEPTH`: the deepest nesting of arrays and objects in a request;
+    /// deeper answers the reference's 400 for a body it cannot parse. 512 holds every value the
+    /// reference can store (it fails on values nested more than 255 levels) with room to spare.
+    public var maxJSONDepth = 512
+    /// `WEIR_SERVER_API_MAX_WEBSOCKET_MESSAGE_BYTES`: the largest websocket message (an event), as
+    /// the reference's server (uvicorn's `ws_max_size`) allows: 16 MiB.
+    public var maxWebSocketMessageBytes = 16 * 1024 * 1024
+
+    /// The defaults.
+    public init() {}
+
+    /// Nesting beyond this risks the parser's stack on a server thread, so configuration stops here.
+    static let depthCeiling = 4096
+}
+
 /// Server configuration, read from the reference's own setting names so Weir is a drop-in.
 public struct Settings: Sendable {
     public var host = "127.0.0.1"
@@ -22,6 +45,12 @@ public struct Settings: Sendable {
     public var lateRunsLoopSeconds = 5.0
     /// `PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS`: how far past its scheduled start a run is late.
     public var lateRunsAfterSeconds = 15.0
+    /// `WEIR_SERVER_SERVICES_STATISTICS_LOOP_SECONDS`: how often the query planner's statistics
+    /// are checked and refreshed where the tables have grown (SQLite; PostgreSQL's autovacuum
+    /// does this itself).
+    public var statisticsLoopSeconds = 60.0
+    /// Request size and depth limits.
+    public var limits = RequestLimits()
 
     /// Settings with a database and defaults elsewhere.
     public init(database: DatabaseLocation) { self.database = database }
@@ -29,22 +58,94 @@ public struct Settings: Sendable {
     /// Settings with an SQLite database file and defaults elsewhere.
     public init(databasePath: String) { self.database = .sqlite(path: databasePath) }
 
+    /// The directory of Weir's default database: `WEIR_HOME`, else `$HOME/.weir` (the home of the
+    /// passwd entry only when `HOME` is unset), as the reference's `~/.prefect` follows `$HOME`.
+    public static func home(_ env: [String: String]) -> String {
+        let reader = EnvironmentReader(env)
+        if let home = reader.string("WEIR_HOME") { return home }
+        return (reader.string("HOME") ?? NSHomeDirectory()) + "/.weir"
+    }
+
     /// Settings from the environment: `PREFECT_SERVER_API_HOST`, `..._PORT`,
-    /// `..._DATABASE_CONNECTION_URL`, `..._DATABASE_SQLALCHEMY_POOL_SIZE` and `_POOL_TIMEOUT`, `..._API_DEFAULT_LIMIT`,
-    /// `..._API_AUTH_STRING`, `PREFECT_SERVER_SERVICES_LATE_RUNS_*`, `WEIR_HOME`.
+    /// `..._DATABASE_CONNECTION_URL`, `..._DATABASE_SQLALCHEMY_POOL_SIZE` and `_POOL_TIMEOUT`,
+    /// `..._API_DEFAULT_LIMIT`, `..._API_AUTH_STRING`, `PREFECT_SERVER_SERVICES_LATE_RUNS_*`,
+    /// `WEIR_HOME`, `WEIR_SERVER_*`. An empty text setting counts as unset; a number or flag that
+    /// does not parse (empty included, as the reference rejects it) is an error naming the setting.
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> Settings {
-        let home = env["WEIR_HOME"] ?? (NSHomeDirectory() + "/.weir")
-        var s = Settings(databasePath: home + "/weir.db")
-        if let h = env["PREFECT_SERVER_API_HOST"], !h.isEmpty { s.host = h }
-        if let p = env["PREFECT_SERVER_API_PORT"], let port = Int(p) { s.port = port }
-        if let url = env["PREFECT_SERVER_DATABASE_CONNECTION_URL"], !url.isEmpty { s.database = try DatabaseLocation.parse(url) }
-        if let n = env["PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE"], let size = Int(n), size > 0 { s.databasePoolSize = size }
-        if let t = env["PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_TIMEOUT"], let seconds = Double(t), seconds > 0 { s.databasePoolTimeout = seconds }
-        if let l = env["PREFECT_SERVER_API_DEFAULT_LIMIT"], let limit = Int(l) { s.defaultLimit = limit }
-        if let a = env["PREFECT_SERVER_API_AUTH_STRING"], !a.isEmpty { s.authString = a }
-        if let e = env["PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED"] { s.lateRunsEnabled = !["false", "0", "no", "off"].contains(e.lowercased()) }
-        if let v = env["PREFECT_SERVER_SERVICES_LATE_RUNS_LOOP_SECONDS"], let d = Double(v), d > 0 { s.lateRunsLoopSeconds = d }
-        if let v = env["PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS"], let d = Double(v), d >= 0 { s.lateRunsAfterSeconds = d }
+        let e = EnvironmentReader(env)
+        var s = Settings(databasePath: home(env) + "/weir.db")
+        if let h = e.string("PREFECT_SERVER_API_HOST") { s.host = h }
+        if let p = try e.int("PREFECT_SERVER_API_PORT", 0...65535) { s.port = p }
+        if let url = e.string("PREFECT_SERVER_DATABASE_CONNECTION_URL") { s.database = try DatabaseLocation.parse(url) }
+        if let n = try e.int("PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE", 1...10_000) { s.databasePoolSize = n }
+        if let t = try e.seconds("PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_TIMEOUT", positive: true) { s.databasePoolTimeout = t }
+        if let l = try e.int("PREFECT_SERVER_API_DEFAULT_LIMIT", 1...1_000_000) { s.defaultLimit = l }
+        if let a = e.string("PREFECT_SERVER_API_AUTH_STRING") { s.authString = a }
+        if let b = try e.bool("PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED") { s.lateRunsEnabled = b }
+        if let d = try e.seconds("PREFECT_SERVER_SERVICES_LATE_RUNS_LOOP_SECONDS", positive: true) { s.lateRunsLoopSeconds = d }
+        if let d = try e.seconds("PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS", positive: false) { s.lateRunsAfterSeconds = d }
+        if let d = try e.seconds("WEIR_SERVER_SERVICES_STATISTICS_LOOP_SECONDS", positive: true) { s.statisticsLoopSeconds = d }
+        if let n = try e.int("WEIR_SERVER_API_MAX_BODY_BYTES", 1024...Int(Int32.max)) { s.limits.maxBodyBytes = n }
+        if let n = try e.int("WEIR_SERVER_API_MAX_JSON_DEPTH", 1...RequestLimits.depthCeiling) { s.limits.maxJSONDepth = n }
+        if let n = try e.int("WEIR_SERVER_API_MAX_WEBSOCKET_MESSAGE_BYTES", 1024...Int(Int32.max)) { s.limits.maxWebSocketMessageBytes = n }
         return s
+    }
+}
+
+/// A setting whose value Weir cannot use: which one, what it holds, and why.
+public struct SettingsError: Error, CustomStringConvertible, Equatable {
+    public var name: String
+    public var value: String
+    public var reason: String
+    public var description: String { "\(name)=\(value.debugDescription): \(reason)" }
+}
+
+/// Reads settings from an environment with one rule for all of them: a text setting set to the
+/// empty string is unset (scripts and container definitions often leave `X=`); a number, duration
+/// or flag must parse, and an empty one is rejected, as the reference rejects it.
+struct EnvironmentReader {
+    let env: [String: String]
+
+    init(_ env: [String: String]) { self.env = env }
+
+    /// A text setting; nil when absent or empty.
+    func string(_ name: String) -> String? {
+        guard let value = env[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// An integer setting within `range`; nil when absent.
+    func int(_ name: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Int? {
+        guard let text = env[name] else { return nil }
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+            throw SettingsError(name: name, value: text, reason: "should be a whole number")
+        }
+        guard range.contains(value) else {
+            throw SettingsError(name: name, value: text, reason: "should be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return value
+    }
+
+    /// A number of seconds, greater than zero when `positive`, else not negative; nil when absent.
+    func seconds(_ name: String, positive: Bool) throws(SettingsError) -> Double? {
+        guard let text = env[name] else { return nil }
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+            throw SettingsError(name: name, value: text, reason: "should be a number of seconds")
+        }
+        guard positive ? value > 0 : value >= 0 else {
+            throw SettingsError(name: name, value: text, reason: positive ? "should be greater than 0" : "should not be negative")
+        }
+        return value
+    }
+
+    /// A flag, in the spellings pydantic accepts (`true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`,
+    /// `t`/`f`, `y`/`n`, any case); nil when absent.
+    func bool(_ name: String) throws(SettingsError) -> Bool? {
+        guard let text = env[name] else { return nil }
+        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "1", "true", "t", "yes", "y", "on": return true
+        case "0", "false", "f", "no", "n", "off": return false
+        default: throw SettingsError(name: name, value: text, reason: "should be true or false")
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import SQLKit
 import WeirModels
 import WeirOrchestration
 
@@ -34,6 +35,11 @@ public struct Store: Sendable {
             let timeout = Duration.milliseconds(Int(max(0.1, poolTimeout) * 1000))
             return Store(backend: try await PostgresBackend.open(p, poolSize: poolSize, acquireTimeout: timeout, logger: logger))
         }
+    }
+
+    /// Whether the database answers a trivial query now (the readiness probe).
+    public func isConnectable() async -> Bool {
+        (try? await backend.read { db in try await db.raw("SELECT 1 AS ok").first() }) != nil
     }
 
     /// Closes the database.

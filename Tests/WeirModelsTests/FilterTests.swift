@@ -35,6 +35,43 @@ import Testing
         #expect(try query(#"{"flow_runs":{"operator":"and_","name":{},"tags":{"all_":["prod"]}}}"#).filter.condition == .tagsContainAll(.runTags, ["prod"]))
     }
 
+    @Test func deprecatedConcurrencyLimitAddsNoConditionUnderEitherOperator() throws {
+        let queue = Condition.in(.deploymentWorkQueueName, [.string("q")])
+        for op in ["", #""operator":"and_","#, #""operator":"or_","#] {
+            let body = #"{"deployments":{\#(op)"work_queue_name":{"any_":["q"]},"concurrency_limit":{"ge_":1,"le_":5,"is_null_":false}}}"#
+            #expect(try query(body).filter.condition == .exists(.runDeployment, queue), "\(op)")
+        }
+        #expect(try query(#"{"deployments":{"operator":"or_","concurrency_limit":{"ge_":1}}}"#).filter.condition == .exists(.runDeployment, .always))
+        #expect(issues(#"{"deployments":{"concurrency_limit":{"ge_":"many"}}}"#).map(\.type) == ["int_parsing"])
+    }
+
+    @Test func stateSubFiltersWithoutCriteriaDoNotDecideAnOr() throws {
+        let completed = Condition.in(.runStateName, [.string("Completed")])
+        for empty in ["{}", #"{"not_any_":[]}"#] {
+            let body = #"{"flow_runs":{"state":{"operator":"or_","type":\#(empty),"name":{"any_":["Completed"]}}}}"#
+            #expect(try query(body).filter.condition == completed)
+        }
+        #expect(try query(#"{"flow_runs":{"state":{"operator":"or_","type":{},"name":{}}}}"#).filter.condition == .always)
+        let task = try query(#"{"task_runs":{"state":{"operator":"or_","type":{"any_":["FAILED"]},"name":{}}}}"#).filter.condition
+        #expect(task == .exists(.runTaskRuns, .in(.taskStateType, [.string("FAILED")])))
+        // Elsewhere an empty criterion is TRUE, and decides an OR, as in the reference.
+        #expect(try query(#"{"flow_runs":{"operator":"or_","name":{},"id":{"any_":[]}}}"#).filter.condition == .always)
+    }
+
+    @Test func emptyStartswithIsLeftOutOfAndAndOr() throws {
+        let none = Condition.in(.queueId, [])
+        #expect(try query(#"{"work_pool_queues":{"operator":"or_","name":{"startswith_":[]},"id":{"any_":[]}}}"#).filter.condition == .exists(.runQueue, none))
+        #expect(try query(#"{"work_pool_queues":{"name":{"startswith_":[]},"id":{"any_":[]}}}"#).filter.condition == .exists(.runQueue, none))
+        #expect(try query(#"{"work_pool_queues":{"name":{"startswith_":[]}}}"#).filter.condition == .exists(.runQueue, .always))
+    }
+
+    @Test func nullOperatorIsAnEnumError() throws {
+        for body in [#"{"flow_runs":{"operator":null}}"#, #"{"flows":{"operator":null}}"#, #"{"flow_runs":{"tags":{"operator":null}}}"#,
+                     #"{"task_runs":{"flow_run_id":{"operator":null}}}"#, #"{"work_pool_queues":{"operator":null}}"#] {
+            #expect(issues(body).map(\.type) == ["enum"], "\(body)")
+        }
+    }
+
     @Test func presentRelatedFiltersAreExistsEvenWhenEmpty() throws {
         #expect(try query(#"{"deployments":{}}"#).filter.condition == .exists(.runDeployment, .always))
         #expect(try query(#"{"task_runs":{}}"#).filter.condition == .exists(.runTaskRuns, .always))

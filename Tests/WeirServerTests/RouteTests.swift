@@ -10,9 +10,11 @@ import WeirTestSupport
 
 /// Runs `body` against the router on a fresh database (SQLite, or PostgreSQL when
 /// `WEIR_TEST_DATABASE_URL` is set).
-func withApp(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-    try await TestDatabase.withStore { store in
-        let app = Application(router: buildRouter(store: store, settings: Settings(databasePath: "")))
+func withApp(_ configure: (inout Settings) -> Void = { _ in }, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    var settings = Settings(databasePath: "")
+    configure(&settings)
+    try await TestDatabase.withStore { [settings] store in
+        let app = Application(router: buildRouter(store: store, settings: settings))
         try await app.test(.router) { client in try await body(client) }
     }
 }
@@ -202,6 +204,42 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
             #expect(queue.status == .ok && queueBody["work_pool_name"] == .string("default-agent-pool"))
             let missingPool = try await client.execute(uri: "/api/work_pools/nope", method: .get)
             #expect(missingPool.status == .notFound && String(buffer: missingPool.body) == #"{"detail":"Work pool \"nope\" not found."}"#)
+        }
+    }
+
+    /// Defaults the reference fills in for runs and deployments, however they are created.
+    @Test func runAndDeploymentDefaultsMatchTheReference() async throws {
+        try await withApp { client in
+            let a = try id(try await post(client, "/api/flows/", #"{"name":"a"}"#))
+            let b = try id(try await post(client, "/api/flows/", #"{"name":"b"}"#))
+            let dep = try id(try await post(client, "/api/deployments/", #"{"name":"d","flow_id":"\#(a)","labels":{"team":"x"}}"#))
+            // From a deployment, job variables default to {} with or without an idempotency key.
+            for body in ["{}", #"{"idempotency_key":"k1"}"#] {
+                let run = try json(try await post(client, "/api/deployments/\(dep)/create_flow_run", body))
+                #expect(run["job_variables"] == .emptyObject, "\(body)")
+            }
+            // A run naming a deployment of another flow is labelled with the deployment's flow.
+            let linked = try json(try await post(client, "/api/flow_runs/", #"{"flow_id":"\#(b)","deployment_id":"\#(dep)","labels":{"mine":"1"}}"#))
+            #expect(linked["flow_id"] == .string(b))
+            #expect(linked["labels"] == .object([("prefect.flow.id", .string(a)), ("team", .string("x")), ("prefect.deployment.id", .string(dep)), ("mine", .string("1"))]))
+            // A Scheduled state without a time is scheduled for now.
+            let scheduled = try json(try await post(client, "/api/flow_runs/", #"{"flow_id":"\#(a)","state":{"type":"SCHEDULED"}}"#))
+            #expect(scheduled["next_scheduled_start_time"] != .null && scheduled["state"]?["state_details"]?["scheduled_time"] != .null)
+            // Deployments: pull steps and parameter schemas absent, null and empty.
+            func deployment(_ extra: String) async throws -> JSONValue {
+                try json(try await post(client, "/api/deployments/", #"{"name":"d\#(extra.hashValue)","flow_id":"\#(a)"\#(extra)}"#))
+            }
+            let plain = try await deployment("")
+            #expect(plain["pull_steps"] == .array([]) && plain["parameter_openapi_schema"] == .emptyObject)
+            let nulls = try await deployment(#","pull_steps":null,"parameter_openapi_schema":null"#)
+            #expect(nulls["pull_steps"] == .null && nulls["parameter_openapi_schema"] == .null)
+            let empty = try await deployment(#","parameter_openapi_schema":{},"concurrency_options":{"collision_strategy":"ENQUEUE"}"#)
+            #expect(empty["parameter_openapi_schema"] == .object([("type", .string("object")), ("properties", .emptyObject)]))
+            #expect(empty["concurrency_options"] == .object([("collision_strategy", .string("ENQUEUE")), ("grace_period_seconds", .null)]))
+            let old = try await post(client, "/api/deployments/", #"{"name":"old","flow_id":"\#(a)","worker_pool_name":"p","work_pool_queue_name":"q"}"#)
+            #expect(old.status == .created)
+            let removed = try await post(client, "/api/deployments/", #"{"name":"old","flow_id":"\#(a)","schedule":null}"#)
+            #expect(removed.status == .unprocessableContent)
         }
     }
 

@@ -14,8 +14,8 @@ public enum Filters {
         if hasOperator { known.insert("operator") }
         guard let r = f.model(known: known) else { return nil }
         var useOr = false
-        if hasOperator, !r["operator"].isAbsentOrNull {
-            guard let op = r["operator"].enumeration(LogicalOperator.self) else { return nil }
+        if hasOperator, let op = logicalOperator(r["operator"]) {
+            guard let op else { return nil }
             useOr = op == .or_
         }
         var parts: [Condition] = []
@@ -26,7 +26,31 @@ public enum Filters {
             if let p = criterion(r[key]) { parts.append(contentsOf: p) } else { ok = false }
         }
         guard ok else { return nil }
-        return useOr ? .some(parts) : .all(parts)
+        // SQLAlchemy drops an empty clause from AND and OR alike; only empty clauses stay one.
+        let kept = parts.filter { $0 != emptyClause }
+        if kept.isEmpty, !parts.isEmpty { return emptyClause }
+        return useOr ? .some(kept) : .all(kept)
+    }
+
+    /// An operator filter's `operator`: nil when absent; `.some(nil)` after recording the
+    /// reference's `enum` error (null included: the field defaults to `and_` but is not nullable).
+    static func logicalOperator(_ f: JSONField) -> LogicalOperator?? {
+        guard f.value != nil else { return nil }
+        var field = f
+        field.nullable = false
+        return .some(field.enumeration(LogicalOperator.self))
+    }
+
+    /// SQLAlchemy's empty clause (`or_()` of nothing, which `startswith_: []` builds): an operand
+    /// that AND and OR both leave out, unlike TRUE, which decides an OR. It stands for that only
+    /// inside the filter objects; ``workQueue(_:)`` answers TRUE for a filter that is nothing else.
+    static let emptyClause = Condition.and([])
+
+    /// A nested state filter whose parts the reference keeps only when they are a real condition
+    /// (`FlowRunFilterState` skips `sa.True_`, `TaskRunFilterState` keeps only comparisons): a
+    /// part with no criterion adds nothing, which matters under `or_`.
+    static func droppingTrue(_ criterion: @escaping Criterion) -> Criterion {
+        { f in criterion(f).map { $0.filter { $0 != .always } } }
     }
 
     // MARK: leaf operators
@@ -50,6 +74,12 @@ public enum Filters {
                 return [.in(c, values)]
             }
         }
+    }
+
+    /// A criterion the reference validates but never turns into a condition (deprecated fields):
+    /// its errors still count, and it adds nothing to its parent, which matters under `or_`.
+    static func ignored(_ criterion: @escaping Criterion) -> Criterion {
+        { f in criterion(f).map { _ in [] } }
     }
 
     /// A nested filter object as one criterion.
@@ -84,8 +114,8 @@ public enum Filters {
             "deployment_id": nested(hasOperator: true, ["any_": anyUUID(.runDeploymentId), "is_null_": isNull(.runDeploymentId)]),
             "work_queue_name": nested(hasOperator: true, ["any_": anyString(.runWorkQueueName), "is_null_": isNull(.runWorkQueueName)]),
             "state": nested(hasOperator: true, [
-                "type": nested(hasOperator: false, ["any_": stateTypes(.runStateType, negate: false), "not_any_": stateTypes(.runStateType, negate: true)]),
-                "name": nested(hasOperator: false, ["any_": anyString(.runStateName), "not_any_": notAnyString(.runStateName)]),
+                "type": droppingTrue(nested(hasOperator: false, ["any_": stateTypes(.runStateType, negate: false), "not_any_": stateTypes(.runStateType, negate: true)])),
+                "name": droppingTrue(nested(hasOperator: false, ["any_": anyString(.runStateName), "not_any_": notAnyString(.runStateName)])),
             ]),
             "flow_version": nested(hasOperator: false, ["any_": anyString(.runFlowVersion)]),
             "start_time": timeFilter(.runStartTime, comparedColumn: .runStartOrExpected, nullable: true),
@@ -110,8 +140,8 @@ public enum Filters {
             "name": nested(hasOperator: false, ["any_": anyString(.taskName), "like_": like(.taskName)]),
             "tags": nested(hasOperator: true, ["all_": tagsAll(.taskTags), "is_null_": tagsIsNull(.taskTags)]),
             "state": nested(hasOperator: true, [
-                "type": nested(hasOperator: false, ["any_": stateTypes(.taskStateType, negate: false)]),
-                "name": nested(hasOperator: false, ["any_": anyString(.taskStateName)]),
+                "type": droppingTrue(nested(hasOperator: false, ["any_": stateTypes(.taskStateType, negate: false)])),
+                "name": droppingTrue(nested(hasOperator: false, ["any_": anyString(.taskStateName)])),
             ]),
             "start_time": timeFilter(.taskStartTime, nullable: true),
             "end_time": timeFilter(.taskEndTime, nullable: true),
@@ -125,8 +155,8 @@ public enum Filters {
     static func taskRunFlowRunId(_ f: JSONField) -> Condition? {
         guard let r = f.model(known: ["operator", "any_", "is_null_"]) else { return nil }
         var useOr = false
-        if !r["operator"].isAbsentOrNull {
-            guard let op = r["operator"].enumeration(LogicalOperator.self) else { return nil }
+        if let op = logicalOperator(r["operator"]) {
+            guard let op else { return nil }
             useOr = op == .or_
         }
         let anyField = r["any_"]
@@ -162,12 +192,12 @@ public enum Filters {
             "paused": nested(hasOperator: false, ["eq_": { f in f.bool().map { [.equals(.deploymentPaused, .bool($0))] } }]),
             "tags": nested(hasOperator: true, ["all_": tagsAll(.deploymentTags), "any_": tagsAny(.deploymentTags), "is_null_": tagsIsNull(.deploymentTags)]),
             "work_queue_name": nested(hasOperator: false, ["any_": anyString(.deploymentWorkQueueName)]),
-            // Deprecated and validated, but ignored by the reference.
-            "concurrency_limit": nested(hasOperator: false, [
+            // Deprecated: validated, then left out entirely (no condition, not even TRUE), as the reference does.
+            "concurrency_limit": ignored(nested(hasOperator: false, [
                 "ge_": { f in f.int().map { _ in [] } },
                 "le_": { f in f.int().map { _ in [] } },
                 "is_null_": { f in f.bool().map { _ in [] } },
-            ]),
+            ])),
         ])
     }
 
@@ -182,13 +212,14 @@ public enum Filters {
 
     /// `WorkQueueFilter`.
     public static func workQueue(_ f: JSONField) -> Condition? {
-        object(f, hasOperator: true, [
+        let condition = object(f, hasOperator: true, [
             "id": nested(hasOperator: false, ["any_": anyUUID(.queueId)]),
             "name": nested(hasOperator: false, [
                 "any_": anyString(.queueName),
-                "startswith_": { f in f.strings().map { $0.isEmpty ? [] : [.or($0.map { .startsWith(.queueName, $0) })] } },
+                "startswith_": { f in f.strings().map { $0.isEmpty ? [emptyClause] : [.or($0.map { .startsWith(.queueName, $0) })] } },
             ]),
         ])
+        return condition == emptyClause ? .always : condition
     }
 }
 

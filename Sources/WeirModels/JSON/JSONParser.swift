@@ -1,26 +1,47 @@
 /// Why a request body is not JSON: Python's `json` message and the character offset, which the
 /// reference reports in its `json_invalid` validation error.
 public struct JSONParseError: Error, Sendable, Equatable {
+    /// What went wrong, as the reference tells the cases apart.
+    public enum Kind: Sendable, Equatable {
+        /// Not JSON: the reference's 422 `json_invalid`.
+        case syntax
+        /// Nested deeper than allowed, or an integer longer than Python converts (4,300 digits):
+        /// Python's `json` fails with another error than `JSONDecodeError`, and the reference
+        /// answers 400 "There was an error parsing the body".
+        case limit
+    }
+
     /// Python's wording, e.g. "Expecting value".
     public var message: String
     /// Character offset of the error in the document.
     public var position: Int
+    /// Syntax error or exceeded limit.
+    public var kind: Kind = .syntax
 }
 
-/// A strict RFC 8259 parser producing ``JSONValue`` with key order and number lexemes preserved.
+/// A strict RFC 8259 parser producing ``JSONValue`` with key order and number lexemes preserved,
+/// in time linear in its input, with Python's extensions: `NaN`, `Infinity` and `-Infinity` are
+/// read (as null, which is how the reference answers them) and a repeated key keeps its first
+/// position and last value.
 public struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
+    private let maxDepth: Int
+    /// Python refuses to convert integers of more digits than this (`sys.get_int_max_str_digits`).
+    public static let maxIntegerDigits = 4300
+    /// The default nesting limit.
+    public static let defaultMaxDepth = 512
 
     /// Parses a whole document; trailing non-whitespace is an error.
-    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        try parse(Array(text.utf8))
+    public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+        try parse(Array(text.utf8), maxDepth: maxDepth)
     }
 
-    /// Parses a whole document from UTF-8 bytes; trailing non-whitespace is an error.
-    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
+    /// Parses a whole document from UTF-8 bytes; trailing non-whitespace is an error. Arrays and
+    /// objects nested deeper than `maxDepth` are an error of kind `limit`.
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
         parser.skipWhitespace()
         let value = try parser.parseValue()
         parser.skipWhitespace()
@@ -28,13 +49,16 @@ public struct JSONParser {
         return value
     }
 
-    private init(bytes: [UInt8]) { self.bytes = bytes }
+    private init(bytes: [UInt8], maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
 
-    private func error(_ message: String) -> JSONParseError {
+    private func error(_ message: String, kind: JSONParseError.Kind = .syntax) -> JSONParseError {
         // Python reports a character offset; count UTF-8 lead bytes up to the failure.
         let prefix = bytes[0..<min(index, bytes.count)]
         let chars = prefix.reduce(0) { $0 + (($1 & 0xC0) == 0x80 ? 0 : 1) }
-        return JSONParseError(message: message, position: chars)
+        return JSONParseError(message: message, position: chars, kind: kind)
     }
 
     private mutating func skipWhitespace() {
@@ -55,6 +79,12 @@ public struct JSONParser {
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "N"): try literal("NaN"); return .null
+        case UInt8(ascii: "I"): try literal("Infinity"); return .null
+        case UInt8(ascii: "-") where index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "I"):
+            index += 1
+            try literal("Infinity")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
         default: throw error("Expecting value")
         }
@@ -70,16 +100,16 @@ public struct JSONParser {
 
     private mutating func enter() throws(JSONParseError) {
         depth += 1
-        if depth > 512 { throw error("Maximum nesting depth exceeded") }
+        if depth > maxDepth { throw error("Maximum nesting depth exceeded", kind: .limit) }
     }
 
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enter()
         defer { depth -= 1 }
         index += 1
-        var pairs: [(String, JSONValue)] = []
+        var object = JSONObjectBuilder()
         skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(pairs) }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return object.value }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
@@ -90,16 +120,11 @@ public struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("Expecting ':' delimiter") }
             index += 1
             skipWhitespace()
-            let value = try parseValue()
-            if let existing = pairs.firstIndex(where: { $0.0 == key }) {
-                pairs[existing].1 = value
-            } else {
-                pairs.append((key, value))
-            }
+            object.set(key, try parseValue())
             skipWhitespace()
             guard index < bytes.count else { throw error("Expecting ',' delimiter") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(pairs) }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; return object.value }
             throw error("Expecting ',' delimiter")
         }
     }
@@ -127,6 +152,11 @@ public struct JSONParser {
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.count, isDigit(bytes[index]) else { throw error("Expecting value") }
         if bytes[index] == UInt8(ascii: "0") { index += 1 } else { while index < bytes.count, isDigit(bytes[index]) { index += 1 } }
+        let integerDigits = index - start - (bytes[start] == UInt8(ascii: "-") ? 1 : 0)
+        let isInteger = index >= bytes.count || !(bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E"))
+        if isInteger, integerDigits > Self.maxIntegerDigits {
+            throw error("Exceeds the limit (\(Self.maxIntegerDigits) digits) for integer string conversion", kind: .limit)
+        }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             let dot = index
             index += 1

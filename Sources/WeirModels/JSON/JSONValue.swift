@@ -60,3 +60,51 @@ public enum JSONValue: Sendable, Equatable {
         !s.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") })
     }
 }
+
+/// Builds a JSON object's pairs in order, a repeated key replacing the earlier value where it
+/// stands (Python's `dict`, so the reference's behaviour for duplicate keys and merges), in time
+/// linear in the number of keys: small objects are scanned, larger ones keep a hash of positions
+/// (Swift's hashing is seeded per process, so crafted keys cannot make it collide).
+public struct JSONObjectBuilder {
+    /// The pairs so far, each key once.
+    public private(set) var pairs: [(String, JSONValue)] = []
+    /// Each key's position, kept once the object outgrows a scan.
+    private var positions: [String: Int]?
+    /// Up to this many keys a linear scan is cheaper than hashing.
+    private static let scanLimit = 8
+
+    /// An empty object.
+    public init() {}
+
+    /// Sets `key` to `value`: in place if the key is already there, else at the end.
+    public mutating func set(_ key: String, _ value: JSONValue) {
+        if let positions {
+            if let at = positions[key] { pairs[at].1 = value; return }
+        } else if let at = pairs.firstIndex(where: { $0.0 == key }) {
+            pairs[at].1 = value
+            return
+        }
+        pairs.append((key, value))
+        if positions != nil {
+            positions![key] = pairs.count - 1
+        } else if pairs.count > Self.scanLimit {
+            var index: [String: Int] = [:]
+            index.reserveCapacity(pairs.count * 2)
+            for (i, pair) in pairs.enumerated() { index[pair.0] = i }
+            positions = index
+        }
+    }
+
+    /// The object built.
+    public var value: JSONValue { .object(pairs) }
+
+    /// The objects among `parts` merged left to right (later keys win; non-objects are skipped),
+    /// as Python's `a | b | c`.
+    public static func merge(_ parts: [JSONValue]) -> JSONValue {
+        var builder = JSONObjectBuilder()
+        for case .object(let pairs) in parts {
+            for (k, v) in pairs { builder.set(k, v) }
+        }
+        return builder.value
+    }
+}

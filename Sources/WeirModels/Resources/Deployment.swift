@@ -70,7 +70,7 @@ extension Deployment: JSONWritable {
         w.key("last_polled"); w.date(lastPolled)
         w.key("parameter_openapi_schema"); w.raw(parameterOpenapiSchema)
         w.key("path"); w.string(path)
-        w.key("pull_steps"); if let pullSteps { pullSteps.write(to: &w) } else { w.raw("[]") }
+        w.key("pull_steps"); if let pullSteps { pullSteps.write(to: &w) } else { w.null() }
         w.key("entrypoint"); w.string(entrypoint)
         w.key("storage_document_id"); w.uuid(storageDocumentId)
         w.key("infrastructure_document_id"); w.uuid(infrastructureDocumentId)
@@ -112,10 +112,36 @@ public struct DeploymentCreate: Sendable {
 
     /// Reads and validates the body. Unlike the reference (which answers 500), a name with
     /// `/ % & > <` is a 422.
+    /// The body with `parameters` set, `{}` when absent, as the reference's
+    /// `_validate_parameters_conform_to_schema` sets it on the request before validating: an
+    /// upsert then resets a deployment's parameters, and a 422 echoes the body with them.
+    public static func settingParameters(_ body: JSONValue?) -> JSONValue? {
+        guard case .object(let pairs)? = body, !pairs.contains(where: { $0.0 == "parameters" }) else { return body }
+        return .object(pairs + [("parameters", .emptyObject)])
+    }
+
+    /// The reference's normalisation of an empty parameter schema (`_normalize_parameter_schema`).
+    static let emptyParameterSchema = JSONValue.object([("type", .string("object")), ("properties", .emptyObject)])
+
+    /// `ConcurrencyOptions`: a collision strategy and an optional grace period of 60 s to a day,
+    /// answered with both keys as the reference stores them.
+    static func concurrencyOptions(_ field: JSONField) -> JSONValue? {
+        guard let r = field.model(known: ["collision_strategy", "grace_period_seconds"]) else { return nil }
+        let strategy = r.required("collision_strategy")?.enumeration(CollisionStrategy.self)
+        let grace = r["grace_period_seconds"].int()
+        if let grace, grace < 60 {
+            r["grace_period_seconds"].fail("greater_than_equal", "Input should be greater than or equal to 60", ctx: .object([("ge", .number("60"))]))
+        } else if let grace, grace > 86400 {
+            r["grace_period_seconds"].fail("less_than_equal", "Input should be less than or equal to 86400", ctx: .object([("le", .number("86400"))]))
+        }
+        guard let strategy else { return nil }
+        return .object([("collision_strategy", .string(strategy.rawValue)), ("grace_period_seconds", grace.map { .number(String($0)) } ?? .null)])
+    }
+
     public static func read(_ field: JSONField) -> DeploymentCreate? {
         let known: Set<String> = ["name", "flow_id", "paused", "schedules", "concurrency_limit", "concurrency_options", "global_concurrency_limit_id", "enforce_parameter_schema", "parameter_openapi_schema", "parameters", "tags", "labels", "pull_steps", "work_queue_name", "work_pool_name", "storage_document_id", "infrastructure_document_id", "description", "path", "version", "entrypoint", "job_variables", "version_info",
-                                  // removed fields the reference strips before validating
-                                  "schedule", "is_schedule_active", "infra_overrides", "manifest_path", "infrastructure", "storage"]
+                                  // fields of older clients the reference strips before validating (`remove_old_deployment_fields`)
+                                  "worker_pool_queue_id", "worker_pool_name", "worker_pool_queue_name", "work_pool_queue_name"]
         guard let r = field.model(known: known) else { return nil }
         let name = r.required("name")?.name()
         let flowId = r.required("flow_id")?.uuid()
@@ -131,14 +157,25 @@ public struct DeploymentCreate: Sendable {
             if limit <= 0 { r["concurrency_limit"].fail("greater_than", "Input should be greater than 0", ctx: .object([("gt", .number("0"))])) }
             c.concurrencyLimit = limit
         }
-        if !r["concurrency_options"].isAbsentOrNull { c.concurrencyOptions = r["concurrency_options"].object() }
+        if !r["concurrency_options"].isAbsentOrNull { c.concurrencyOptions = Self.concurrencyOptions(r["concurrency_options"]) }
         _ = r["global_concurrency_limit_id"].uuid()
         c.enforceParameterSchema = r["enforce_parameter_schema"].bool() ?? true
-        c.parameterOpenapiSchema = r["parameter_openapi_schema"].isAbsentOrNull ? .emptyObject : r["parameter_openapi_schema"].object()
+        // Absent: {}; null: stored as null; {}: the reference's normalised empty object schema.
+        let schema = r["parameter_openapi_schema"]
+        if schema.value == nil {
+            c.parameterOpenapiSchema = .emptyObject
+        } else if let object = schema.object() {
+            c.parameterOpenapiSchema = object == .emptyObject ? Self.emptyParameterSchema : object
+        }
         c.parameters = r["parameters"].object() ?? .emptyObject
         c.tags = r["tags"].tags() ?? []
         c.labels = r["labels"].labels() ?? .emptyObject
-        if !r["pull_steps"].isAbsentOrNull { c.pullSteps = r["pull_steps"].list { $0.object() }.map { .array($0) } }
+        // Absent: []; null: null, as the reference stores them.
+        switch r["pull_steps"].value {
+        case nil: c.pullSteps = .array([])
+        case .null?: c.pullSteps = nil
+        default: c.pullSteps = r["pull_steps"].list { $0.object() }.map { .array($0) }
+        }
         c.workQueueName = r["work_queue_name"].string()
         c.workPoolName = r["work_pool_name"].string()
         c.storageDocumentId = r["storage_document_id"].uuid()
@@ -151,4 +188,9 @@ public struct DeploymentCreate: Sendable {
         guard name != nil, flowId != nil, field.context.issues.isEmpty else { return nil }
         return c
     }
+}
+
+/// What a deployment with a concurrency limit does with a run over the limit (`ConcurrencyLimitStrategy`).
+public enum CollisionStrategy: String, Sendable, CaseIterable {
+    case ENQUEUE, CANCEL_NEW
 }

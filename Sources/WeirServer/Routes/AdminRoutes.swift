@@ -1,8 +1,11 @@
 import Hummingbird
 import WeirModels
+import WeirStore
 
-/// Health, version and the other calls the client makes around a run.
+/// Health, readiness, version and the other calls the client makes around a run.
 struct AdminRoutes {
+    let store: Store
+
     /// The Prefect server version Weir answers as.
     static let version = "3.9.1"
     /// The API version of that server.
@@ -10,7 +13,7 @@ struct AdminRoutes {
 
     func register(on api: RouterGroup<WeirContext>) {
         api.get("health") { _, _ in jsonResponse(Array("true".utf8)) }
-        api.get("ready") { _, _ in jsonResponse(Array("{\"message\":\"OK\"}".utf8)) }
+        api.get("ready", use: self.ready)
         api.get("hello") { _, _ in jsonResponse(Array("\"👋\"".utf8)) }
         api.get("version") { _, _ in jsonResponse(Array("\"\(Self.apiVersion)\"".utf8)) }
         api.get("admin/version") { _, _ in jsonResponse(Array("\"\(Self.version)\"".utf8)) }
@@ -38,5 +41,11 @@ struct AdminRoutes {
             }
             return detailResponse("CSRF protection is disabled.", status: .unprocessableContent)
         }
+    }
+
+    /// `GET /ready`: 200 `{"message": "OK"}` when the database answers, else the reference's 503.
+    @Sendable func ready(_ request: Request, context: WeirContext) async throws -> Response {
+        if await store.isConnectable() { return jsonResponse(Array(#"{"message":"OK"}"#.utf8)) }
+        return jsonResponse(Array(#"{"message":"Database is not available"}"#.utf8), status: .serviceUnavailable)
     }
 }

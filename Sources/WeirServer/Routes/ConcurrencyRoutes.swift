@@ -6,6 +6,8 @@ import WeirModels
 /// global concurrency limits yet, so there is never a limit to hold: acquiring succeeds at once
 /// with an empty lease, as the reference answers when no limit matches the names.
 struct ConcurrencyRoutes {
+    let settings: Settings
+
     /// Validates `names` (non-empty) and `slots` (> 0) as the reference's bodies do.
     static func validate(_ body: RequestBody) throws {
         _ = try body.query { json -> Bool in
@@ -25,7 +27,7 @@ struct ConcurrencyRoutes {
     func register(on api: RouterGroup<WeirContext>) {
         api.post("v2/concurrency_limits/increment-with-lease") { request, _ in
             var request = request
-            try Self.validate(try await RequestBody.read(&request))
+            try Self.validate(try await RequestBody.read(&request, limits: settings.limits))
             var w = JSONWriter(capacity: 80)
             w.beginObject()
             w.key("lease_id"); w.uuid(UUID())
@@ -35,12 +37,12 @@ struct ConcurrencyRoutes {
         }
         api.post("v2/concurrency_limits/increment") { request, _ in
             var request = request
-            try Self.validate(try await RequestBody.read(&request))
+            try Self.validate(try await RequestBody.read(&request, limits: settings.limits))
             return jsonResponse(Array("[]".utf8))
         }
         api.post("v2/concurrency_limits/decrement") { request, _ in
             var request = request
-            try Self.validate(try await RequestBody.read(&request))
+            try Self.validate(try await RequestBody.read(&request, limits: settings.limits))
             return jsonResponse(Array("[]".utf8))
         }
         api.post("v2/concurrency_limits/decrement-with-lease") { _, _ in Response(status: .noContent) }

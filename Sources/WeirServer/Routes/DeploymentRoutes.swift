@@ -10,7 +10,8 @@ struct DeploymentRoutes {
     func register(on api: RouterGroup<WeirContext>) {
         api.post("deployments/") { request, _ in
             var request = request
-            let body = try await RequestBody.read(&request)
+            var body = try await RequestBody.read(&request, limits: settings.limits)
+            body.json = DeploymentCreate.settingParameters(body.json)
             let create = try body.model(DeploymentCreate.read)
             let creator = try automationCreator(request)
             let (deployment, created) = try await store.deployments.upsert(create, createdBy: creator, updatedBy: creator)
@@ -18,7 +19,7 @@ struct DeploymentRoutes {
         }
         api.post("deployments/filter") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request).query { try ReadDeploymentsQuery.read($0, defaultLimit: settings.defaultLimit) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query { try ReadDeploymentsQuery.read($0, defaultLimit: settings.defaultLimit) }
             return jsonResponse(try await store.deployments.filter(query))
         }
         api.get("deployments/name/:flow/:deployment") { _, context in
@@ -34,7 +35,7 @@ struct DeploymentRoutes {
         api.post("deployments/:id/create_flow_run") { request, context in
             let id = try context.parameters.uuid("id")
             var request = request
-            let body = try await RequestBody.read(&request)
+            let body = try await RequestBody.read(&request, limits: settings.limits)
             let create: FlowRunCreate
             if body.json == nil {
                 create = FlowRunCreate()

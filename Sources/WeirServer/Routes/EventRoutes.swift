@@ -13,13 +13,20 @@ struct EventRoutes {
     let hub: EventHub
     let settings: Settings
 
-    /// Accepts the `prefect` subprotocol when the client asks for it.
-    static func upgradeHeaders(_ request: Request) -> HTTPFields {
-        var headers = HTTPFields()
-        if let requested = request.headers[.secWebSocketProtocol], requested.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "prefect" }) {
-            headers[.secWebSocketProtocol] = "prefect"
+    /// Whether the client asked for the `prefect` subprotocol (the one with the auth handshake).
+    static func wantsPrefectProtocol(_ request: Request) -> Bool {
+        request.headers[values: .secWebSocketProtocol].contains { header in
+            header.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == "prefect" }
         }
-        return headers
+    }
+
+    /// The upgrade decision, as the reference's `accept_prefect_socket` makes it: with the
+    /// `prefect` subprotocol, accept it (the handshake follows); without it, refuse when an auth
+    /// string is configured (the request then answers as plain HTTP: 401), else accept the legacy
+    /// protocol, which has no handshake.
+    static func upgrade(_ request: Request, auth: APIAuth?) -> RouterShouldUpgrade {
+        if wantsPrefectProtocol(request) { return .upgrade([.secWebSocketProtocol: "prefect"]) }
+        return auth == nil ? .upgrade([:]) : .dontUpgrade
     }
 
     /// `{"type": "event", "event": {...}}`.
@@ -32,16 +39,27 @@ struct EventRoutes {
         return w.output
     }
 
-    /// Handles the first frame: `{"type": "auth", "token": ...}`; answers `auth_success`, or
-    /// `auth_failure` and false when a configured auth string does not match.
-    static func authenticate(_ text: String, outbound: WebSocketOutboundWriter, authString: String?) async throws -> Bool {
+    /// Runs the `prefect` subprotocol's handshake on the first frame, `{"type": "auth", "token":
+    /// ...}`: answers `auth_success`, or closes with the reference's 1008 and reason and returns
+    /// false. Legacy clients (no subprotocol, allowed only without an auth string) skip it.
+    static func authenticate(_ request: Request, _ inbound: inout WebSocketInboundMessageStream.AsyncIterator,
+                             outbound: WebSocketOutboundWriter, auth: APIAuth?) async throws -> Bool {
+        guard wantsPrefectProtocol(request) else { return auth == nil }
+        guard case .text(let text)? = try await inbound.next() else { return false }
         let frame = try? JSONParser.parse(text)
-        var token: String?
-        if case .string(let t)? = frame?["token"] { token = t }
-        guard frame?["type"] == .string("auth"), authString == nil || token == authString else {
-            try await outbound.write(.text(#"{"type":"auth_failure","reason":"Invalid token"}"#))
-            try await outbound.close(.policyViolation, reason: "Invalid token")
+        guard frame?["type"] == .string("auth") else {
+            try await outbound.close(.policyViolation, reason: "Expected 'auth' message")
             return false
+        }
+        if let auth {
+            guard case .string(let token)? = frame?["token"], !token.isEmpty else {
+                try await outbound.close(.policyViolation, reason: "Auth required but no token provided")
+                return false
+            }
+            guard auth.accepts(token: token) else {
+                try await outbound.close(.policyViolation, reason: "Invalid token")
+                return false
+            }
         }
         try await outbound.write(.text(#"{"type":"auth_success"}"#))
         return true
@@ -73,7 +91,7 @@ struct EventRoutes {
         api.post("events/filter") { request, _ in
             var request = request
             let now = Timestamp.now()
-            let query = try await RequestBody.read(&request).query { try ReadEventsQuery.read($0, now: now) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query { try ReadEventsQuery.read($0, now: now) }
             let (events, total) = try await store.events.filter(query.filter, limit: query.limit, offset: 0)
             return Self.page(events, total: total, next: Self.nextPage(request, filter: query.filterJSON, limit: query.limit, offset: 0, total: total))
         }
@@ -100,7 +118,7 @@ struct EventRoutes {
             let now = Timestamp.now()
             let query: CountEventsQuery
             do {
-                query = try await RequestBody.read(&request).query { try CountEventsQuery.read($0, now: now) }
+                query = try await RequestBody.read(&request, limits: settings.limits).query { try CountEventsQuery.read($0, now: now) }
             } catch let e as CountEventsQuery.TooManyBuckets {
                 throw DetailError(status: .unprocessableContent, detail: e.detail)
             }
@@ -111,16 +129,13 @@ struct EventRoutes {
 
     /// The websocket half.
     func register(on router: Router<BasicWebSocketRequestContext>) {
-        let store = self.store, hub = self.hub, authString = settings.authString
-        router.ws("/api/events/in", shouldUpgrade: { request, _ in .upgrade(Self.upgradeHeaders(request)) }) { inbound, outbound, context in
-            var authenticated = false
-            for try await message in inbound.messages(maxSize: 16 * 1024 * 1024) {
+        let store = self.store, hub = self.hub, auth = settings.authString.map(APIAuth.init(authString:))
+        let eventLimit = settings.limits.maxWebSocketMessageBytes
+        router.ws("/api/events/in", shouldUpgrade: { request, _ in Self.upgrade(request, auth: auth) }) { inbound, outbound, context in
+            var messages = inbound.messages(maxSize: eventLimit).makeAsyncIterator()
+            guard try await Self.authenticate(context.request, &messages, outbound: outbound, auth: auth) else { return }
+            while let message = try await messages.next() {
                 guard case .text(let text) = message else { continue }
-                if !authenticated {
-                    guard try await Self.authenticate(text, outbound: outbound, authString: authString) else { return }
-                    authenticated = true
-                    continue
-                }
                 let ctx = ValidationContext()
                 guard let json = try? JSONParser.parse(text),
                       let event = Event.read(JSONField(value: json, loc: [], context: ctx), received: .now()) else {
@@ -135,10 +150,9 @@ struct EventRoutes {
                 }
             }
         }
-        router.ws("/api/events/out", shouldUpgrade: { request, _ in .upgrade(Self.upgradeHeaders(request)) }) { inbound, outbound, context in
+        router.ws("/api/events/out", shouldUpgrade: { request, _ in Self.upgrade(request, auth: auth) }) { inbound, outbound, context in
             var iterator = inbound.messages(maxSize: 1024 * 1024).makeAsyncIterator()
-            guard case .text(let auth)? = try await iterator.next(),
-                  try await Self.authenticate(auth, outbound: outbound, authString: authString) else { return }
+            guard try await Self.authenticate(context.request, &iterator, outbound: outbound, auth: auth) else { return }
             guard case .text(let filterText)? = try await iterator.next() else { return }
             let frame = try? JSONParser.parse(filterText)
             guard frame?["type"] == .string("filter") else {

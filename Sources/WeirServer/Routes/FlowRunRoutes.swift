@@ -22,7 +22,7 @@ struct FlowRunRoutes {
     func register(on api: RouterGroup<WeirContext>) {
         api.post("flow_runs/") { request, _ in
             var request = request
-            let body = try await RequestBody.read(&request)
+            let body = try await RequestBody.read(&request, limits: settings.limits)
             let create = try body.model { FlowRunCreate.read($0, forDeployment: false) }
             let (run, created) = try await store.flowRuns.create(create, createdBy: try automationCreator(request))
             return jsonResponse(Self.encode(run), status: created ? .created : .ok)
@@ -34,7 +34,7 @@ struct FlowRunRoutes {
         api.post("flow_runs/:id/set_state") { request, context in
             let id = try context.parameters.uuid("id")
             var request = request
-            let body = try await RequestBody.read(&request)
+            let body = try await RequestBody.read(&request, limits: settings.limits)
             let proposal = try body.model(SetStateRequest.read)
             guard let result = try await store.flowRuns.setState(id, proposal) else {
                 throw ExceptionMessageError(status: .notFound, message: "Flow run with id \(id.uuidString.lowercased()) not found")
@@ -56,14 +56,14 @@ struct FlowRunRoutes {
         api.patch("flow_runs/:id") { request, context in
             let id = try context.parameters.uuid("id")
             var request = request
-            let patch = try await RequestBody.read(&request).model(Patch.flowRun)
+            let patch = try await RequestBody.read(&request, limits: settings.limits).model(Patch.flowRun)
             guard try await store.flowRuns.update(id, patch) else { throw DetailError(status: .notFound, detail: "Flow run not found") }
             return Response(status: .noContent)
         }
         api.patch("flow_runs/:id/labels") { request, context in
             let id = try context.parameters.uuid("id")
             var request = request
-            let labels = try await RequestBody.read(&request).model { $0.labels() }
+            let labels = try await RequestBody.read(&request, limits: settings.limits).model { $0.labels() }
             guard try await store.flowRuns.updateLabels(id, labels) else {
                 throw ExceptionMessageError(status: .notFound, message: "Flow run with id \(id.uuidString.lowercased()) not found")
             }
@@ -71,12 +71,12 @@ struct FlowRunRoutes {
         }
         api.post("flow_runs/bulk_delete") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request).query { try BulkQuery.read($0, filterKey: "flow_runs", withState: false) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query { try BulkQuery.read($0, filterKey: "flow_runs", withState: false) }
             return deletedResponse(try await store.flowRuns.bulkDelete(query))
         }
         api.post("flow_runs/bulk_set_state") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request).query { try BulkQuery.read($0, filterKey: "flow_runs", withState: true) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query { try BulkQuery.read($0, filterKey: "flow_runs", withState: true) }
             let results = try await store.flowRuns.bulkSetState(query)
             var w = JSONWriter(capacity: 2048 * max(1, results.count))
             w.beginObject()
@@ -96,7 +96,7 @@ struct FlowRunRoutes {
         }
         api.post("flow_runs/paginate") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request).query { try PaginateFlowRunsQuery.read($0, defaultLimit: settings.defaultLimit) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query { try PaginateFlowRunsQuery.read($0, defaultLimit: settings.defaultLimit) }
             let (runs, count) = try await store.flowRuns.paginate(query)
             let now = Timestamp.now()
             return pageResponse(count: count, page: query.page) { w in
@@ -107,12 +107,12 @@ struct FlowRunRoutes {
         }
         api.post("flow_runs/history") { request, _ in
             var request = request
-            let query = try historyQuery(try await RequestBody.read(&request), forTaskRuns: false)
+            let query = try historyQuery(try await RequestBody.read(&request, limits: settings.limits), forTaskRuns: false)
             return jsonResponse(try await store.flowRuns.history(query))
         }
         api.post("flow_runs/lateness") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request).query(CountFlowRunsQuery.read)
+            let query = try await RequestBody.read(&request, limits: settings.limits).query(CountFlowRunsQuery.read)
             let lateness = try await store.flowRuns.lateness(query)
             return jsonResponse(Array((lateness.map { JSONWriter.pythonFloat($0) } ?? "null").utf8))
         }
@@ -135,7 +135,7 @@ struct FlowRunRoutes {
         api.post("flow_runs/:id/resume") { request, context in
             let id = try context.parameters.uuid("id")
             var request = request
-            let body = try await RequestBody.read(&request)
+            let body = try await RequestBody.read(&request, limits: settings.limits)
             _ = try body.query { json -> Bool in
                 let ctx = ValidationContext()
                 let r = BodyReader.topLevel(json, context: ctx, fields: ["run_input"])
@@ -148,13 +148,13 @@ struct FlowRunRoutes {
         }
         api.post("flow_runs/filter") { request, _ in
             var request = request
-            let body = try await RequestBody.read(&request)
+            let body = try await RequestBody.read(&request, limits: settings.limits)
             let query = try body.query { try ReadFlowRunsQuery.read($0, defaultLimit: settings.defaultLimit) }
             return jsonResponse(Self.encode(try await store.flowRuns.filter(query)))
         }
         api.post("flow_runs/count") { request, _ in
             var request = request
-            let body = try await RequestBody.read(&request)
+            let body = try await RequestBody.read(&request, limits: settings.limits)
             let query = try body.query(CountFlowRunsQuery.read)
             return jsonResponse(Array(String(try await store.flowRuns.count(query)).utf8))
         }

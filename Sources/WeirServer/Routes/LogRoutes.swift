@@ -18,7 +18,7 @@ struct LogRoutes {
     func register(on api: RouterGroup<WeirContext>) {
         api.post("logs/") { request, _ in
             var request = request
-            let body = try await RequestBody.read(&request)
+            let body = try await RequestBody.read(&request, limits: settings.limits)
             let logs = try body.model(LogCreate.readList)
             try await store.logs.create(logs)
             return jsonResponse(Array("null".utf8), status: .created)
@@ -40,7 +40,7 @@ struct LogRoutes {
         }
         api.post("logs/filter") { request, _ in
             var request = request
-            let body = try await RequestBody.read(&request)
+            let body = try await RequestBody.read(&request, limits: settings.limits)
             let query = try body.query { try ReadLogsQuery.read($0, defaultLimit: settings.defaultLimit) }
             return jsonResponse(try await store.logs.filter(query))
         }

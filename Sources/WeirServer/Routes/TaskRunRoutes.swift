@@ -17,7 +17,7 @@ struct TaskRunRoutes {
     func register(on api: RouterGroup<WeirContext>) {
         api.post("task_runs/") { request, _ in
             var request = request
-            let body = try await RequestBody.read(&request)
+            let body = try await RequestBody.read(&request, limits: settings.limits)
             let create = try body.model(TaskRunCreate.read)
             let (run, created) = try await store.taskRuns.create(create)
             return jsonResponse(Self.encode(run), status: created ? .created : .ok)
@@ -29,13 +29,13 @@ struct TaskRunRoutes {
         api.patch("task_runs/:id") { request, context in
             let id = try context.parameters.uuid("id")
             var request = request
-            let patch = try await RequestBody.read(&request).model(Patch.taskRun)
+            let patch = try await RequestBody.read(&request, limits: settings.limits).model(Patch.taskRun)
             guard try await store.taskRuns.update(id, patch) else { throw DetailError(status: .notFound, detail: "Task run not found") }
             return Response(status: .noContent)
         }
         api.post("task_runs/filter") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request).query { try ReadTaskRunsQuery.read($0, defaultLimit: settings.defaultLimit, paginate: false) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query { try ReadTaskRunsQuery.read($0, defaultLimit: settings.defaultLimit, paginate: false) }
             let runs = try await store.taskRuns.filter(query)
             let now = Timestamp.now()
             var w = JSONWriter(capacity: 2048 * max(1, runs.count))
@@ -46,12 +46,12 @@ struct TaskRunRoutes {
         }
         api.post("task_runs/count") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request).query(CountTaskRunsQuery.read)
+            let query = try await RequestBody.read(&request, limits: settings.limits).query(CountTaskRunsQuery.read)
             return jsonResponse(Array(String(try await store.taskRuns.count(query.filter)).utf8))
         }
         api.post("task_runs/paginate") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request).query { try ReadTaskRunsQuery.read($0, defaultLimit: settings.defaultLimit, paginate: true) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query { try ReadTaskRunsQuery.read($0, defaultLimit: settings.defaultLimit, paginate: true) }
             let runs = try await store.taskRuns.filter(query)
             let count = try await store.taskRuns.count(query.filter)
             let now = Timestamp.now()
@@ -63,7 +63,7 @@ struct TaskRunRoutes {
         }
         api.post("task_runs/history") { request, _ in
             var request = request
-            let query = try historyQuery(try await RequestBody.read(&request), forTaskRuns: true)
+            let query = try historyQuery(try await RequestBody.read(&request, limits: settings.limits), forTaskRuns: true)
             return jsonResponse(try await store.taskRuns.history(query))
         }
         api.delete("task_runs/:id") { _, context in
@@ -81,7 +81,7 @@ struct TaskRunRoutes {
         api.post("task_runs/:id/set_state") { request, context in
             let id = try context.parameters.uuid("id")
             var request = request
-            let body = try await RequestBody.read(&request)
+            let body = try await RequestBody.read(&request, limits: settings.limits)
             let proposal = try body.model(SetStateRequest.read)
             guard let result = try await store.taskRuns.setState(id, proposal) else {
                 throw ExceptionMessageError(status: .notFound, message: "Task run with id \(id.uuidString.lowercased()) not found")

@@ -10,18 +10,18 @@ struct WorkPoolRoutes {
     func register(on api: RouterGroup<WeirContext>) {
         api.post("work_pools/") { request, _ in
             var request = request
-            let body = try await RequestBody.read(&request)
+            let body = try await RequestBody.read(&request, limits: settings.limits)
             let create = try body.model(WorkPoolCreate.read)
             return jsonResponse(try await store.workPools.create(create), status: .created)
         }
         api.post("work_pools/filter") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request).query { try SimpleFilterQuery.read($0, key: "work_pools", defaultLimit: settings.defaultLimit, parse: Filters.workPool) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query { try SimpleFilterQuery.read($0, key: "work_pools", defaultLimit: settings.defaultLimit, parse: Filters.workPool) }
             return jsonResponse(try await store.workPools.filter(query))
         }
         api.post("work_queues/filter") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request).query { try SimpleFilterQuery.read($0, key: "work_queues", defaultLimit: settings.defaultLimit, parse: Filters.workQueue) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query { try SimpleFilterQuery.read($0, key: "work_queues", defaultLimit: settings.defaultLimit, parse: Filters.workQueue) }
             return jsonResponse(try await store.workPools.filterAllQueues(query))
         }
         api.get("work_queues/:id") { _, context in
@@ -36,7 +36,7 @@ struct WorkPoolRoutes {
         api.post("work_pools/:name/queues") { request, context in
             let name = try context.parameters.string("name")
             var request = request
-            let body = try await RequestBody.read(&request)
+            let body = try await RequestBody.read(&request, limits: settings.limits)
             let create = try body.model(WorkQueueCreate.read)
             return jsonResponse(try await store.workPools.createQueue(pool: name, create), status: .created)
         }
@@ -51,7 +51,7 @@ struct WorkPoolRoutes {
         api.post("work_pools/:name/queues/filter") { request, context in
             let pool = try context.parameters.string("name")
             var request = request
-            let body = try await RequestBody.read(&request)
+            let body = try await RequestBody.read(&request, limits: settings.limits)
             let query = try body.query { try ReadWorkQueuesQuery.read($0, defaultLimit: settings.defaultLimit) }
             return jsonResponse(try await store.workPools.filterQueues(pool: pool, query))
         }

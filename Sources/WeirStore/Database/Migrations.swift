@@ -148,6 +148,11 @@ enum Migrations {
             // PostgreSQL's GIN index serves tag filters instead.
             sqliteOnlyFlowRunIdTags,
         ],
+        [
+            // A deployment created without pull steps answers [] as the reference's does; only
+            // an explicit null is stored (and answered) as null.
+            "UPDATE deployment SET pull_steps = '[]' WHERE pull_steps IS NULL",
+        ],
     ]
 
     static let sqliteOnlyFlowRunIdTags = "CREATE INDEX ix_flow_run_id_tags ON flow_run (id, tags)"

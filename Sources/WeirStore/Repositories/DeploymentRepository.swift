@@ -162,6 +162,8 @@ public struct DeploymentRepository: Sendable {
             guard let d = try await Self.find(db, deploymentId) else { throw StoreError.notFound("Deployment not found") }
             var run = c
             run.parameters = Labels.merge([d.parameters.value, c.parameters])
+            // The reference's DeploymentFlowRunCreate defaults job variables to {}, idempotency key or not.
+            run.jobVariables = c.jobVariables ?? .emptyObject
             var queueId = d.workQueueId
             // The run keeps the deployment's own queue name column, not the joined queue's name.
             var queueName = try await db.raw("SELECT work_queue_name FROM deployment WHERE id = \(bind: deploymentId.lowercased)").first()?.optString("work_queue_name")

@@ -54,15 +54,18 @@ public struct FlowRunRepository: Sendable {
             if let pool = c.workPoolName {
                 queueId = try await WorkPoolRepository.resolveQueue(db, pool: pool, queue: c.workQueueName)
             }
-            var deploymentLabels: JSONValue?
+            // A run naming an existing deployment is labelled as one created from it: the
+            // deployment's labels and its flow (which may not be the run's), as the reference does.
+            let labels: JSONValue
             if let depId = c.deploymentId,
-               let dep = try await db.raw("SELECT labels FROM deployment WHERE id = \(bind: depId.lowercased)").first() {
-                deploymentLabels = (try? JSONParser.parse(dep.string("labels"))) ?? .emptyObject
+               let dep = try await db.raw("SELECT labels, flow_id FROM deployment WHERE id = \(bind: depId.lowercased)").first() {
+                let system = JSONValue.object([("prefect.flow.id", .string(dep.uuid("flow_id").lowercased)),
+                                               ("prefect.deployment.id", .string(depId.lowercased))])
+                labels = Labels.merge([(try? JSONParser.parse(dep.string("labels"))) ?? .emptyObject, system, c.labels])
+            } else {
+                let system = JSONValue.object([("prefect.flow.id", .string(flowId.lowercased))])
+                labels = Labels.merge([(try? JSONParser.parse(flow.labels.text)) ?? .emptyObject, system, c.labels])
             }
-            var system: [(String, JSONValue)] = [("prefect.flow.id", .string(flowId.lowercased))]
-            if let depId = c.deploymentId, deploymentLabels != nil { system.append(("prefect.deployment.id", .string(depId.lowercased))) }
-            let base = deploymentLabels ?? ((try? JSONParser.parse(flow.labels.text)) ?? .emptyObject)
-            let labels = Labels.merge([base, .object(system), c.labels])
             return try await Self.insert(db, c, flowId: flowId, labels: labels, tags: c.tags, queueId: queueId, workQueueName: c.workQueueName,
                                          deploymentId: c.deploymentId, deploymentVersion: nil, createdBy: createdBy,
                                          defaultState: StateCreate(type: .PENDING), now: now)
@@ -246,13 +249,5 @@ public struct FlowRunRepository: Sendable {
 
 /// Label dictionaries merged as Python's `a | b | c`: later values win, a key keeps its first position.
 enum Labels {
-    static func merge(_ parts: [JSONValue]) -> JSONValue {
-        var out: [(String, JSONValue)] = []
-        for case .object(let pairs) in parts {
-            for (k, v) in pairs {
-                if let i = out.firstIndex(where: { $0.0 == k }) { out[i].1 = v } else { out.append((k, v)) }
-            }
-        }
-        return .object(out)
-    }
+    static func merge(_ parts: [JSONValue]) -> JSONValue { JSONObjectBuilder.merge(parts) }
 }

@@ -58,6 +58,7 @@ enum RunStates {
     static func propose(_ db: any SQLDatabase, kind: RunKind, id: UUID, proposal: StateCreate, force: Bool, now requested: Timestamp?, policy override: Policy? = nil) async throws -> OrchestrationResult? {
         guard let (run, initial) = try await load(db, kind: kind, id: id) else { return nil }
         let now = requested ?? .now()
+        let proposal = proposal.defaultingScheduledTime(to: now)
         let proposed = State(id: UUID(), type: proposal.type, name: proposal.name ?? proposal.type.defaultName, timestamp: now,
                              message: proposal.message, data: proposal.data, stateDetails: proposal.stateDetails)
         var t = Transition(run: run, initial: initial, proposed: proposed, now: now)
