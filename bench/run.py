@@ -31,6 +31,11 @@ matplotlib is installed). Usage: bench/run [--n 2000] [--seconds 5] [--seed 7] [
 [--api-batch 2000] [--without-reference] [--limit 200] [--only "tags all_" ...]: `--limit` sets every
 Read Flow Runs body's limit (the N = 1,000,000 target is at limit 200), `--only` measures the named
 bodies alone (with `--api-batch 0`, no writes: a quick re-measure of one body against the reference).
+
+`--grown N` also measures Weir alone on a database of N runs grown through the API by the running
+server (as every real installation grows), against the same database right after a restart: the
+ratio per body shows whether a running server plans its queries as well as a fresh one (the query
+planner's statistics must follow the growth). `--grown-only` runs just that check.
 """
 
 from __future__ import annotations
@@ -171,13 +176,13 @@ class Server:
             shutil.rmtree(self.home, ignore_errors=True)
 
 
-def start_weir(binary: Path, home: Path | None = None, keep: bool = False) -> Server:
+def start_weir(binary: Path, home: Path | None = None, keep: bool = False, **settings: str) -> Server:
     """`weir serve` with its database in `home` (a fresh one by default), removed when it stops unless `keep`.
     Its late-runs service is off, as the reference's services are (it would mark the dataset's past
-    SCHEDULED runs Late during the measurements)."""
+    SCHEDULED runs Late during the measurements); `settings` adds environment settings."""
     home = home or Path(tempfile.mkdtemp(prefix="bench-weir-"))
     port = free_port()
-    env = {"WEIR_HOME": str(home), "LOG_LEVEL": "error", "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false"}
+    env = {"WEIR_HOME": str(home), "LOG_LEVEL": "error", "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false", **settings}
     return Server("weir", [str(binary), "serve", "--port", str(port)], env, home, port, keep)
 
 
@@ -529,6 +534,50 @@ def load_python(url: str, path: str, body: dict, clients: int, seconds: float) -
     return {"rps": len(latencies) / elapsed, "p50_ms": q(0.5), "p99_ms": q(0.99), "requests": len(latencies), "errors": errors}
 
 
+GROWN_STATISTICS_LOOP = 5
+
+
+def grown_check(binary: Path, n: int, seed_value: int, seconds: float, limit: int | None, only: list[str] | None) -> dict:
+    """Weir on a database grown through the API by the running server, as every real installation
+    grows, against the same database right after a restart: the suite at 8 clients on both. A
+    running server must plan as well as a freshly started one (issue 12: the query planner's
+    statistics stayed those of the empty database until a restart, 7.6x slower). The statistics
+    service runs every GROWN_STATISTICS_LOOP seconds here (60 by default), and the check waits two
+    loops after the writes, as a server that kept running would have."""
+    server = start_weir(binary, keep=True, WEIR_SERVER_SERVICES_STATISTICS_LOOP_SECONDS=str(GROWN_STATISTICS_LOOP))
+    rows = []
+    try:
+        step(f"grown: {n} runs through the API into a new database, 8 writers")
+        ids = create_resources(server)
+        written = api_runs(server, list(dataset.flow_runs(n, seed_value)), ids)
+        step(f"grown: {written['runs_per_second']:.1f} runs/s; waiting {2 * GROWN_STATISTICS_LOOP} s for the statistics service")
+        time.sleep(2 * GROWN_STATISTICS_LOOP)
+        bodies = [b for b in suite(ids.deployments["dep-03"], limit) if not only or b[0] in only]
+        measured: dict[str, dict] = {}
+        for phase in ("grown", "restarted"):
+            if phase == "restarted":
+                server.restart()
+            for label, path, body in bodies:
+                settle({"weir": server})
+                probe(server.url, path, body, 300)
+                measured.setdefault(label, {})[phase] = load(server.url, path, body, 8, seconds)
+                step(f"grown: {label} ({phase}): {measured[label][phase]['rps']:.1f} req/s")
+        for label, _, _ in bodies:
+            grown, restarted = measured[label]["grown"], measured[label]["restarted"]
+            rows.append({"body": label, "grown": grown, "restarted": restarted, "ratio": ratio(grown["rps"], restarted["rps"])})
+    finally:
+        server.keep_home = False
+        server.stop()
+    return {"n": n, "statistics_loop_seconds": GROWN_STATISTICS_LOOP, "writes": written, "rows": rows}
+
+
+def print_grown(grown: dict) -> None:
+    print(f"\nWeir on a database grown through the API ({grown['n']} runs) vs. the same database after a restart, 8 clients")
+    print(f"{'body':40} {'grown req/s':>12} {'restarted req/s':>16} {'ratio':>7}")
+    for row in grown["rows"]:
+        print(f"{row['body']:40} {num(row['grown']['rps'], 12)} {num(row['restarted']['rps'], 16)} {num(row['ratio'], 7, 'x')}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=2000, help="flow runs to seed")
@@ -543,6 +592,10 @@ def main() -> None:
     ap.add_argument("--only", action="append", help="measure only this body (by its label; repeatable)")
     ap.add_argument("--without-reference", action="store_true", help="measure Weir alone (for sizes the reference cannot take)")
     ap.add_argument("--weir", default=str(REPO / ".build" / "release" / "weir"))
+    ap.add_argument("--grown", type=int, default=0, metavar="N",
+                    help="also measure Weir on a database of N runs grown through the API by the running server, "
+                         "against the same database after a restart (0: skip)")
+    ap.add_argument("--grown-only", action="store_true", help="run only the --grown check")
     args = ap.parse_args()
     binary = Path(args.weir)
     names = ["weir"] if args.without_reference else ["weir", "reference"]
@@ -550,6 +603,12 @@ def main() -> None:
     results: dict = {"n": args.n, "seconds": args.seconds, "seed": args.seed, "seeding": args.seeding, "limit": args.limit, "only": args.only,
                      "when": dt.datetime.now(dt.timezone.utc).isoformat(), "servers": {name: {} for name in names}}
     servers: dict[str, Server] = {}
+    if args.grown_only:
+        if not args.grown:
+            sys.exit("--grown-only needs --grown N")
+        results["grown"] = grown_check(binary, args.grown, args.seed, args.seconds, args.limit, args.only)
+        save_results(results, chart_it=False)
+        return
     try:
         if args.seeding == "api":
             starts = {"weir": lambda: start_weir(binary), "reference": start_reference}
@@ -636,13 +695,22 @@ def main() -> None:
     finally:
         for s in servers.values():
             s.stop()
+    if args.grown:
+        results["grown"] = grown_check(binary, args.grown, args.seed, args.seconds, args.limit, args.only)
+    save_results(results, chart_it="reference" in servers)
 
+
+def save_results(results: dict, chart_it: bool) -> None:
+    """Writes bench/results/<stamp>.json (and the chart), and prints the tables."""
     out_dir = REPO / "bench" / "results"
     out_dir.mkdir(exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     (out_dir / f"{stamp}.json").write_text(json.dumps(results, indent=1))
-    print_table(results)
-    if "reference" in servers:
+    if results.get("rows"):
+        print_table(results)
+    if results.get("grown"):
+        print_grown(results["grown"])
+    if chart_it:
         chart(results, out_dir / f"{stamp}.png")
     print(f"\nwrote bench/results/{stamp}.json")
 

@@ -42,6 +42,9 @@ public struct Store: Sendable {
         (try? await backend.read { db in try await db.raw("SELECT 1 AS ok").first() }) != nil
     }
 
+    /// Refreshes the query planner's statistics where tables changed enough; the tables measured.
+    public func refreshStatistics() async throws -> [String] { try await backend.refreshStatistics() }
+
     /// Closes the database.
     public func close() async { await backend.close() }
 }

@@ -173,6 +173,10 @@ public final class PostgresBackend: StoreBackend {
         }
     }
 
+    /// Autovacuum analyzes a table once a tenth of it changed (and 50 rows), within its one-minute
+    /// nap: the statistics follow a growing run table without Weir (docs/operations.md).
+    public func refreshStatistics() async throws -> [String] { [] }
+
     public func close() async {
         runner.cancel()
         await runner.value

@@ -155,6 +155,32 @@ public final class SQLiteBackend: StoreBackend {
         return try await writer.use { c in try await inTransaction(SQLiteFastDatabase(handle: c, logger: logger), begin: "BEGIN IMMEDIATE", body) }
     }
 
+    /// `PRAGMA optimize` on a long-lived connection, as SQLite advises: it measures each table
+    /// that has never been measured or has grown or shrunk tenfold since (SQLite's own rule, so
+    /// a growing database is measured a handful of times in its life). The check alone takes
+    /// microseconds, so it runs on the writer between transactions. When it measures something,
+    /// the same transaction creates and drops a table: that changes the schema version, so every
+    /// reader connection reads the schema and with it the new statistics before its next query
+    /// (and its cached statements plan again); without it they keep the statistics they opened with.
+    /// The measurement is a full `ANALYZE` of the tables due: a sampled one (`analysis_limit`)
+    /// is faster but misjudged skewed indexes in a test.
+    public func refreshStatistics() async throws -> [String] {
+        let logger = logger
+        return try await writer.use { c in
+            let db = SQLiteFastDatabase(handle: c, logger: logger)
+            let due = try await db.raw("PRAGMA optimize = 0x10003").all().compactMap { row in
+                row.allColumns.first.flatMap { try? row.decode(column: $0, as: String.self) }
+            }
+            guard !due.isEmpty else { return [] }
+            try await inTransaction(db, begin: "BEGIN IMMEDIATE") { db in
+                try await db.raw("PRAGMA optimize = 0x10002").run()
+                try await db.raw("CREATE TABLE weir_statistics_changed (x INTEGER)").run()
+                try await db.raw("DROP TABLE weir_statistics_changed").run()
+            }
+            return due
+        }
+    }
+
     /// One process serves an SQLite database: there are no other processes' events to follow.
     public func followEventsOfOtherProcesses(_ handler: @escaping @Sendable ([UUID]) async -> Void) async throws {}
 

@@ -33,6 +33,12 @@ public protocol StoreBackend: Sendable {
     /// other process writes (SQLite).
     func followEventsOfOtherProcesses(_ handler: @escaping @Sendable ([UUID]) async -> Void) async throws
 
+    /// Brings the query planner's statistics up to date for the tables that changed enough to
+    /// matter since they were last measured, so a database that grows under a running server gets
+    /// the plans a fresh start would give it; returns the tables measured (none, usually).
+    /// PostgreSQL's autovacuum does this itself: nothing to do there.
+    func refreshStatistics() async throws -> [String]
+
     /// Closes every connection.
     func close() async
 }
