@@ -61,7 +61,11 @@ public func buildApplication(settings: Settings, logger: Logger = Logger(label: 
     if store.backend.dialect == .sqlite { services.append(StatisticsService(store: store, settings: settings, logger: logger)) }
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(store: store, settings: settings, hub: hub)),
+        // A websocket message is one frame from the Prefect client, so the frame limit is the message limit.
+        server: .http1WebSocketUpgrade(
+            webSocketRouter: buildWebSocketRouter(store: store, settings: settings, hub: hub),
+            configuration: .init(ws: .init(maxFrameSize: settings.limits.maxWebSocketMessageBytes))
+        ),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "weir"),
         services: services,
         logger: logger

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import WeirModels
 import WeirStore
 
 /// How large and how deep a request may be. Parsing is linear in the body's size; these bound how
@@ -20,8 +22,9 @@ public struct RequestLimits: Sendable {
     /// The defaults.
     public init() {}
 
-    /// Nesting beyond this risks the parser's stack on a server thread, so configuration stops here.
-    static let depthCeiling = 4096
+    /// Nesting beyond this risks the recursion's stack on a server thread (4,096 overflowed it in a
+    /// debug build), so configuration stops here; it is also the limit stored data is read with.
+    static let depthCeiling = JSONParser.defaultMaxDepth
 }
 
 /// Server configuration, read from the reference's own setting names so Weir is a drop-in.
@@ -51,6 +54,8 @@ public struct Settings: Sendable {
     public var statisticsLoopSeconds = 60.0
     /// Request size and depth limits.
     public var limits = RequestLimits()
+    /// `LOG_LEVEL`: `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`.
+    public var logLevel = Logger.Level.info
 
     /// Settings with a database and defaults elsewhere.
     public init(database: DatabaseLocation) { self.database = database }
@@ -80,7 +85,15 @@ public struct Settings: Sendable {
         if let n = try e.int("PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE", 1...10_000) { s.databasePoolSize = n }
         if let t = try e.seconds("PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_TIMEOUT", positive: true) { s.databasePoolTimeout = t }
         if let l = try e.int("PREFECT_SERVER_API_DEFAULT_LIMIT", 1...1_000_000) { s.defaultLimit = l }
-        if let a = e.string("PREFECT_SERVER_API_AUTH_STRING") { s.authString = a }
+        if let a = env["PREFECT_SERVER_API_AUTH_STRING"] {
+            // Empty is refused rather than taken as unset: that would serve without auth what was
+            // meant to be protected (the reference then locks every client out instead).
+            guard !a.isEmpty else {
+                throw SettingsError(name: "PREFECT_SERVER_API_AUTH_STRING", value: a,
+                                    reason: "is set but empty: give it a value, or unset it to serve without authentication")
+            }
+            s.authString = a
+        }
         if let b = try e.bool("PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED") { s.lateRunsEnabled = b }
         if let d = try e.seconds("PREFECT_SERVER_SERVICES_LATE_RUNS_LOOP_SECONDS", positive: true) { s.lateRunsLoopSeconds = d }
         if let d = try e.seconds("PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS", positive: false) { s.lateRunsAfterSeconds = d }
@@ -88,6 +101,12 @@ public struct Settings: Sendable {
         if let n = try e.int("WEIR_SERVER_API_MAX_BODY_BYTES", 1024...Int(Int32.max)) { s.limits.maxBodyBytes = n }
         if let n = try e.int("WEIR_SERVER_API_MAX_JSON_DEPTH", 1...RequestLimits.depthCeiling) { s.limits.maxJSONDepth = n }
         if let n = try e.int("WEIR_SERVER_API_MAX_WEBSOCKET_MESSAGE_BYTES", 1024...Int(Int32.max)) { s.limits.maxWebSocketMessageBytes = n }
+        if let level = e.string("LOG_LEVEL") {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                throw SettingsError(name: "LOG_LEVEL", value: level, reason: "should be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            s.logLevel = parsed
+        }
         return s
     }
 }
@@ -126,14 +145,16 @@ struct EnvironmentReader {
         return value
     }
 
-    /// A number of seconds, greater than zero when `positive`, else not negative; nil when absent.
+    /// A number of seconds up to a million (11 days), at least 0.01 when `positive`, else not
+    /// negative; nil when absent. The bounds keep a loop from spinning and time arithmetic in range.
     func seconds(_ name: String, positive: Bool) throws(SettingsError) -> Double? {
         guard let text = env[name] else { return nil }
         guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
             throw SettingsError(name: name, value: text, reason: "should be a number of seconds")
         }
-        guard positive ? value > 0 : value >= 0 else {
-            throw SettingsError(name: name, value: text, reason: positive ? "should be greater than 0" : "should not be negative")
+        let lowest = positive ? 0.01 : 0
+        guard value >= lowest, value <= 1_000_000 else {
+            throw SettingsError(name: name, value: text, reason: "should be between \(positive ? "0.01" : "0") and 1000000 seconds")
         }
         return value
     }

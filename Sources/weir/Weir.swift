@@ -24,7 +24,8 @@ struct DatabaseOptions: ParsableArguments {
     /// The environment's settings with the command-line override applied.
     func settings() throws -> Settings {
         var s = try Settings.fromEnvironment()
-        if let url = databaseURL { s.database = try DatabaseLocation.parse(url) }
+        // An empty value counts as not given, as for the settings.
+        if let url = databaseURL, !url.isEmpty { s.database = try DatabaseLocation.parse(url) }
         return s
     }
 }
@@ -39,12 +40,16 @@ struct Serve: AsyncParsableCommand {
     var port: Int?
     @OptionGroup var database: DatabaseOptions
 
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port should be between 0 and 65535") }
+    }
+
     func run() async throws {
         var settings = try database.settings()
-        if let host { settings.host = host }
+        if let host, !host.isEmpty { settings.host = host }
         if let port { settings.port = port }
         var logger = Logger(label: "weir")
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        logger.logLevel = settings.logLevel
         logger.info("database \(settings.database)")
         let app = try await buildApplication(settings: settings, logger: logger)
         try await app.runService()

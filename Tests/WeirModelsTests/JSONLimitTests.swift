@@ -59,13 +59,35 @@ import Testing
             == .object([("a", .number("3")), ("b", .number("2"))]))
     }
 
+    @Test func keysAreComparedByTheirBytesAsPythonDoes() throws {
+        // "é" precomposed and decomposed are two keys in Python; Swift's String equality merges them.
+        guard case .object(let pairs) = try JSONParser.parse("{\"\u{E9}\":1,\"e\u{301}\":2}") else { Issue.record("not an object"); return }
+        #expect(pairs.count == 2)
+        let many = (0..<20).map { "\"k\($0)\":0" }.joined(separator: ",")  // past the scan, into the hash
+        guard case .object(let hashed) = try JSONParser.parse("{\(many),\"\u{E9}\":1,\"e\u{301}\":2}") else { Issue.record("not an object"); return }
+        #expect(hashed.count == 22)
+    }
+
+    @Test(arguments: [
+        (#"{"a": "unterminated"#, "Unterminated string starting at", 6),
+        (#"["\x"]"#, "Invalid \\escape", 2),
+        ("[-x]", "Expecting value", 1),
+        ("[1, \"a\u{1}\"]", "Invalid control character at", 6),
+    ])
+    func errorPositionsAreThoseOfPython(text: String, message: String, position: Int) {
+        #expect(throws: JSONParseError(message: message, position: position)) { try JSONParser.parse(text) }
+    }
+
     @Test func nestingPastTheLimitIsALimitError() throws {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         #expect(throws: JSONParseError(message: "Maximum nesting depth exceeded", position: 512, kind: .limit)) {
-            try JSONParser.parse(deep)
+            try JSONParser.parse(deep, maxDepth: 512)
         }
+        // The deepest nesting the settings allow parses on a test thread's stack.
+        let ceiling = String(repeating: "[", count: 1024) + String(repeating: "]", count: 1024)
+        #expect(throws: Never.self) { try JSONParser.parse(ceiling) }
         let atLimit = String(repeating: "{\"a\":", count: 511) + "[1]" + String(repeating: "}", count: 511)
-        #expect(throws: Never.self) { try JSONParser.parse(atLimit) }
+        #expect(throws: Never.self) { try JSONParser.parse(atLimit, maxDepth: 512) }
         #expect(throws: JSONParseError.self) { try JSONParser.parse("[[[1]]]", maxDepth: 2) }
     }
 

@@ -9,7 +9,7 @@ import WeirModels
 /// `PREFECT_SERVER_API_AUTH_STRING`: every request needs the credentials except exactly `GET
 /// /api/health` and `GET /api/ready`, as the reference decides.
 @Suite struct AuthTests {
-    static let secret = "admin:s3cret"
+    static let secret = "admin:s3cret!"  // its base64 ends in "==" padding
 
     static func basic(_ credentials: String) -> String { "Basic " + Data(credentials.utf8).base64EncodedString() }
 
@@ -51,7 +51,7 @@ import WeirModels
                 #expect(r.status == .ok, "\(good)")
             }
             let bad = [
-                Self.basic("admin:s3cre"), Self.basic("admin:s3cret!"), Self.basic(""), Self.basic("ADMIN:S3CRET"),
+                Self.basic("admin:s3cret"), Self.basic("admin:s3cret!!"), Self.basic(""), Self.basic("ADMIN:S3CRET!"),
                 "basic \(encoded)", "Bearer \(encoded)", "Basic", "Basic \(encoded) extra", "Basic \(encoded.dropLast(2))",
                 "Basic %%%", encoded, "",
             ]

@@ -16,6 +16,7 @@ import WeirModels
             let unparsable = #"{"detail":"There was an error parsing the body"}"#
             let notUTF8 = try await postBytes(client, "/api/flows/", Array(#"{"name":""#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8))
             #expect(notUTF8.status == .badRequest && String(buffer: notUTF8.body) == unparsable)
+            // An encoded surrogate is not UTF-8 either (the reference decodes it, then fails later; docs/compat.md).
             let encodedSurrogate = try await postBytes(client, "/api/flows/", Array(#"{"name":""#.utf8) + [0xED, 0xA0, 0x80] + Array(#""}"#.utf8))
             #expect(encodedSurrogate.status == .badRequest)
             let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
@@ -52,6 +53,22 @@ import WeirModels
             #expect(deep.status == .badRequest)
             let fits = try await post(client, "/api/flows/filter", #"{"flows":{"name":{"any_":["x"]}}}"#)
             #expect(fits.status == .ok)
+        }
+    }
+
+    /// The deepest nesting the settings allow goes through validation, storage and the answer on a
+    /// server thread's stack (the recursion of the parser, the writer and the value's release).
+    @Test func theDeepestAllowedNestingIsStoredAndAnswered() async throws {
+        try await withApp({ $0.limits.maxJSONDepth = RequestLimits.depthCeiling }) { client in
+            let flow = try json(try await post(client, "/api/flows/", #"{"name":"deep"}"#))
+            guard case .string(let flowId)? = flow["id"] else { Issue.record("no flow id"); return }
+            let depth = RequestLimits.depthCeiling - 2
+            let value = String(repeating: "[", count: depth) + "1" + String(repeating: "]", count: depth)
+            let run = try await post(client, "/api/flow_runs/", #"{"flow_id":"\#(flowId)","parameters":{"a":\#(value)}}"#)
+            #expect(run.status == .created)
+            guard case .string(let runId)? = try json(run)["id"] else { Issue.record("no run id"); return }
+            let read = try await client.execute(uri: "/api/flow_runs/\(runId)", method: .get)
+            #expect(String(buffer: read.body).contains(#""parameters":{"a":\#(value)}"#))
         }
     }
 

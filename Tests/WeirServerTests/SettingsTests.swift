@@ -18,11 +18,22 @@ import WeirStore
     }
 
     @Test func emptyTextSettingsAreUnset() throws {
-        let s = try Settings.fromEnvironment([
-            "HOME": "/h", "PREFECT_SERVER_API_HOST": "", "PREFECT_SERVER_DATABASE_CONNECTION_URL": "",
-            "PREFECT_SERVER_API_AUTH_STRING": "",
-        ])
-        #expect(s.host == "127.0.0.1" && s.database == .sqlite(path: "/h/.weir/weir.db") && s.authString == nil)
+        let s = try Settings.fromEnvironment(["HOME": "/h", "PREFECT_SERVER_API_HOST": "", "PREFECT_SERVER_DATABASE_CONNECTION_URL": "", "LOG_LEVEL": ""])
+        #expect(s.host == "127.0.0.1" && s.database == .sqlite(path: "/h/.weir/weir.db") && s.authString == nil && s.logLevel == .info)
+    }
+
+    /// Taking an empty auth string as unset would serve without auth what was meant to be protected.
+    @Test func anEmptyAuthStringIsRefused() {
+        #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["PREFECT_SERVER_API_AUTH_STRING": ""]) }
+    }
+
+    @Test func credentialsStayOutOfMessages() {
+        do {
+            _ = try DatabaseLocation.parse("mysql://user:hunter2@db/x")
+            Issue.record("accepted")
+        } catch {
+            #expect(!"\(error)".contains("hunter2") && "\(error)".contains("mysql://***@db/x"))
+        }
     }
 
     @Test func settingsAreRead() throws {
@@ -30,8 +41,9 @@ import WeirStore
             "PREFECT_SERVER_API_HOST": "0.0.0.0", "PREFECT_SERVER_API_PORT": "4321", "PREFECT_SERVER_API_DEFAULT_LIMIT": "50",
             "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "Off", "PREFECT_SERVER_SERVICES_LATE_RUNS_LOOP_SECONDS": "2.5",
             "PREFECT_SERVER_DATABASE_CONNECTION_URL": "sqlite+aiosqlite:///tmp/x.db", "WEIR_SERVER_API_MAX_BODY_BYTES": "1048576",
-            "WEIR_SERVER_API_MAX_JSON_DEPTH": "64", "WEIR_SERVER_SERVICES_STATISTICS_LOOP_SECONDS": "30",
+            "WEIR_SERVER_API_MAX_JSON_DEPTH": "64", "WEIR_SERVER_SERVICES_STATISTICS_LOOP_SECONDS": "30", "LOG_LEVEL": "DEBUG",
         ])
+        #expect(s.logLevel == .debug)
         #expect(s.host == "0.0.0.0" && s.port == 4321 && s.defaultLimit == 50 && !s.lateRunsEnabled && s.lateRunsLoopSeconds == 2.5)
         #expect(s.database == .sqlite(path: "/tmp/x.db") && s.limits.maxBodyBytes == 1_048_576 && s.limits.maxJSONDepth == 64)
         #expect(s.statisticsLoopSeconds == 30)
@@ -43,7 +55,9 @@ import WeirStore
         ("PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_TIMEOUT", "-1"), ("PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED", ""),
         ("PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED", "maybe"), ("PREFECT_SERVER_SERVICES_LATE_RUNS_LOOP_SECONDS", "nan"),
         ("PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS", "-5"), ("WEIR_SERVER_API_MAX_JSON_DEPTH", "100000"),
-        ("WEIR_SERVER_API_MAX_BODY_BYTES", "10"),
+        ("WEIR_SERVER_API_MAX_BODY_BYTES", "10"), ("WEIR_SERVER_SERVICES_STATISTICS_LOOP_SECONDS", "1e300"),
+        ("WEIR_SERVER_SERVICES_STATISTICS_LOOP_SECONDS", "0.000001"), ("PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS", "1e18"),
+        ("LOG_LEVEL", "loud"),
     ])
     func unusableNumbersAndFlagsAreRejectedByName(name: String, value: String) {
         do {

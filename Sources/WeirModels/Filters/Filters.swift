@@ -14,12 +14,12 @@ public enum Filters {
         if hasOperator { known.insert("operator") }
         guard let r = f.model(known: known) else { return nil }
         var useOr = false
+        var ok = true
         if hasOperator, let op = logicalOperator(r["operator"]) {
-            guard let op else { return nil }
-            useOr = op == .or_
+            // A bad operator is reported with the errors of the other fields, as pydantic does.
+            if let op { useOr = op == .or_ } else { ok = false }
         }
         var parts: [Condition] = []
-        var ok = true
         guard case .object(let pairs) = r.value else { return nil }
         for (key, value) in pairs where key != "operator" {
             guard let criterion = criteria[key], value != .null else { continue }
@@ -155,21 +155,22 @@ public enum Filters {
     static func taskRunFlowRunId(_ f: JSONField) -> Condition? {
         guard let r = f.model(known: ["operator", "any_", "is_null_"]) else { return nil }
         var useOr = false
+        var ok = true
         if let op = logicalOperator(r["operator"]) {
-            guard let op else { return nil }
-            useOr = op == .or_
+            if let op { useOr = op == .or_ } else { ok = false }
         }
         let anyField = r["any_"]
         let any = anyField.isAbsentOrNull ? nil : anyField.uuids()
-        if !anyField.isAbsentOrNull, any == nil { return nil }
+        if !anyField.isAbsentOrNull, any == nil { ok = false }
         let nullField = r["is_null_"]
         var isNullValue: Bool? = false
         if nullField.value != nil {
             if nullField.isAbsentOrNull { isNullValue = nil } else {
-                guard let b = nullField.bool() else { return nil }
-                isNullValue = b
+                isNullValue = nullField.bool()
+                if isNullValue == nil { ok = false }
             }
         }
+        guard ok else { return nil }
         var parts: [Condition] = []
         if isNullValue == true {
             parts.append(.isNull(.taskFlowRunId))

@@ -30,8 +30,11 @@ public struct JSONParser {
     private let maxDepth: Int
     /// Python refuses to convert integers of more digits than this (`sys.get_int_max_str_digits`).
     public static let maxIntegerDigits = 4300
-    /// The default nesting limit.
-    public static let defaultMaxDepth = 512
+    /// The nesting limit when none is given: as deep as a request may be configured to go, so
+    /// whatever was stored reads back (requests get their own limit, 512 by default). The recursion
+    /// (here, in the writer and in a value's release) was tested safe to this depth on a server
+    /// thread of a debug build; 4,096 overflowed its stack.
+    public static let defaultMaxDepth = 1024
 
     /// Parses a whole document; trailing non-whitespace is an error.
     public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
@@ -150,7 +153,10 @@ public struct JSONParser {
     private mutating func parseNumber() throws(JSONParseError) -> JSONValue {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < bytes.count, isDigit(bytes[index]) else { throw error("Expecting value") }
+        guard index < bytes.count, isDigit(bytes[index]) else {
+            index = start
+            throw error("Expecting value")
+        }
         if bytes[index] == UInt8(ascii: "0") { index += 1 } else { while index < bytes.count, isDigit(bytes[index]) { index += 1 } }
         let integerDigits = index - start - (bytes[start] == UInt8(ascii: "-") ? 1 : 0)
         let isInteger = index >= bytes.count || !(bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E"))
@@ -232,10 +238,11 @@ public struct JSONParser {
                 let unicode = Unicode.Scalar(scalar) ?? "\u{FFFD}"
                 out.append(contentsOf: Array(String(Character(unicode)).utf8))
             default:
-                index -= 1
+                index -= 2  // Python points at the backslash
                 throw error("Invalid \\escape")
             }
         }
+        index = start - 1  // Python points at the opening quote
         throw error("Unterminated string starting at")
     }
 

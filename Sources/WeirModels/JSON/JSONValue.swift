@@ -68,8 +68,9 @@ public enum JSONValue: Sendable, Equatable {
 public struct JSONObjectBuilder {
     /// The pairs so far, each key once.
     public private(set) var pairs: [(String, JSONValue)] = []
-    /// Each key's position, kept once the object outgrows a scan.
-    private var positions: [String: Int]?
+    /// Each key's position, kept once the object outgrows a scan. Keyed by the UTF-8 bytes, as
+    /// Python compares keys: Swift's `String` equality would merge `é` and `e` + U+0301.
+    private var positions: [[UInt8]: Int]?
     /// Up to this many keys a linear scan is cheaper than hashing.
     private static let scanLimit = 8
 
@@ -78,19 +79,22 @@ public struct JSONObjectBuilder {
 
     /// Sets `key` to `value`: in place if the key is already there, else at the end.
     public mutating func set(_ key: String, _ value: JSONValue) {
-        if let positions {
-            if let at = positions[key] { pairs[at].1 = value; return }
-        } else if let at = pairs.firstIndex(where: { $0.0 == key }) {
+        if positions != nil {
+            let bytes = Array(key.utf8)
+            if let at = positions![bytes] { pairs[at].1 = value; return }
+            pairs.append((key, value))
+            positions![bytes] = pairs.count - 1
+            return
+        }
+        if let at = pairs.firstIndex(where: { $0.0.utf8.elementsEqual(key.utf8) }) {
             pairs[at].1 = value
             return
         }
         pairs.append((key, value))
-        if positions != nil {
-            positions![key] = pairs.count - 1
-        } else if pairs.count > Self.scanLimit {
-            var index: [String: Int] = [:]
+        if pairs.count > Self.scanLimit {
+            var index: [[UInt8]: Int] = [:]
             index.reserveCapacity(pairs.count * 2)
-            for (i, pair) in pairs.enumerated() { index[pair.0] = i }
+            for (i, pair) in pairs.enumerated() { index[Array(pair.0.utf8)] = i }
             positions = index
         }
     }

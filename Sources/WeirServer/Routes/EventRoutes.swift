@@ -130,14 +130,14 @@ struct EventRoutes {
     /// The websocket half.
     func register(on router: Router<BasicWebSocketRequestContext>) {
         let store = self.store, hub = self.hub, auth = settings.authString.map(APIAuth.init(authString:))
-        let eventLimit = settings.limits.maxWebSocketMessageBytes
+        let eventLimit = settings.limits.maxWebSocketMessageBytes, maxDepth = settings.limits.maxJSONDepth
         router.ws("/api/events/in", shouldUpgrade: { request, _ in Self.upgrade(request, auth: auth) }) { inbound, outbound, context in
             var messages = inbound.messages(maxSize: eventLimit).makeAsyncIterator()
             guard try await Self.authenticate(context.request, &messages, outbound: outbound, auth: auth) else { return }
             while let message = try await messages.next() {
                 guard case .text(let text) = message else { continue }
                 let ctx = ValidationContext()
-                guard let json = try? JSONParser.parse(text),
+                guard let json = try? JSONParser.parse(text, maxDepth: maxDepth),
                       let event = Event.read(JSONField(value: json, loc: [], context: ctx), received: .now()) else {
                     context.logger.warning("dropping an invalid event: \(ctx.issues.map(\.msg))")
                     continue

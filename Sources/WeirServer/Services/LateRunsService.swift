@@ -13,19 +13,10 @@ struct LateRunsService: Service {
     let logger: Logger
 
     func run() async throws {
-        let interval = Duration.milliseconds(Int(settings.lateRunsLoopSeconds * 1000))
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    if case .marked(let n) = try await store.services.markLateRuns(afterSeconds: settings.lateRunsAfterSeconds), n > 0 {
-                        logger.info("marked \(n) flow runs late")
-                    }
-                } catch is CancellationError {
-                    return
-                } catch {
-                    logger.warning("late runs pass failed: \(String(reflecting: error))")
-                }
-                try? await Task.sleep(for: interval)
+        let store = store, logger = logger, after = settings.lateRunsAfterSeconds
+        await repeatUntilShutdown(every: settings.lateRunsLoopSeconds, logger: logger, what: "late runs pass") {
+            if case .marked(let n) = try await store.services.markLateRuns(afterSeconds: after), n > 0 {
+                logger.info("marked \(n) flow runs late")
             }
         }
     }

@@ -12,19 +12,10 @@ struct StatisticsService: Service {
     let logger: Logger
 
     func run() async throws {
-        let interval = Duration.milliseconds(Int(settings.statisticsLoopSeconds * 1000))
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                do {
-                    let measured = try await store.refreshStatistics()
-                    if !measured.isEmpty { logger.info("refreshed the query planner's statistics: \(measured.joined(separator: ", "))") }
-                } catch is CancellationError {
-                    return
-                } catch {
-                    logger.warning("statistics refresh failed: \(String(reflecting: error))")
-                }
-            }
+        let store = store, logger = logger
+        await repeatUntilShutdown(every: settings.statisticsLoopSeconds, logger: logger, what: "statistics refresh") {
+            let measured = try await store.refreshStatistics()
+            if !measured.isEmpty { logger.info("refreshed the query planner's statistics: \(measured.joined(separator: ", "))") }
         }
     }
 }

@@ -69,6 +69,8 @@ struct FilterCompiler {
     }
 
     private func group(_ parts: [any SQLExpression], _ op: String) -> any SQLExpression {
+        // No operand: the operator's neutral value (AND of nothing holds, OR of nothing does not).
+        if parts.isEmpty { return SQLRaw(op == "AND" ? "1 = 1" : "1 = 0") }
         if parts.count == 1 { return SQLQueryString("(\(parts[0]))") }
         return SQLQueryString("(\(SQLList(parts.map { SQLQueryString("(\($0))") }, separator: SQLRaw(" \(op) "))))")
     }

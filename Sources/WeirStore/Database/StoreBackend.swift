@@ -104,7 +104,9 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         for scheme in ["postgresql+asyncpg", "postgresql", "postgres"] where url.hasPrefix(scheme + "://") {
             return .postgres(try PostgresLocation(url: String(url.dropFirst(scheme.count + 3))))
         }
-        if url.contains("://") { throw DatabaseURLError(message: "unsupported database URL (use sqlite:///path or postgresql://user:password@host:port/database): \(url)") }
+        if url.contains("://") {
+            throw DatabaseURLError(message: "unsupported database URL (use sqlite:///path or postgresql://user:password@host:port/database): \(withoutCredentials(url))")
+        }
         return .sqlite(path: url)
     }
 
@@ -115,6 +117,12 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         case .postgres(let p): return "postgresql://\(p.username)@\(p.host):\(p.port)/\(p.database)"
         }
     }
+}
+
+/// A URL with whatever stands between `://` and `@` (user and password) left out, for messages.
+func withoutCredentials(_ url: String) -> String {
+    guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
+    return String(url[..<scheme.upperBound]) + "***" + String(url[at...])
 }
 
 /// A PostgreSQL server, database and credentials.

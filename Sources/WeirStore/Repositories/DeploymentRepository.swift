@@ -103,7 +103,7 @@ public struct DeploymentRepository: Sendable {
         try await backend.write { db in
             guard let flow = try await FlowRepository.find(db, "id = \(bind: c.flowId.lowercased)") else { throw StoreError.integrity }
             let queueId = try await Self.resolveQueue(db, pool: c.workPoolName, queue: c.workQueueName, now: now)
-            let labels = Labels.merge([(try? JSONParser.parse(flow.labels.text)) ?? .emptyObject, .object([("prefect.flow.id", .string(c.flowId.lowercased))]), c.labels])
+            let labels = JSONObjectBuilder.merge([(try? JSONParser.parse(flow.labels.text)) ?? .emptyObject, .object([("prefect.flow.id", .string(c.flowId.lowercased))]), c.labels])
             let existing = try await db.raw("SELECT id FROM deployment WHERE flow_id = \(bind: c.flowId.lowercased) AND name = \(bind: c.name)").first()
             let id = existing.map { $0.uuid("id") } ?? UUID()
             let schedules = JSONValue.array(c.schedules.map { s in
@@ -161,7 +161,7 @@ public struct DeploymentRepository: Sendable {
         try await backend.write { db in
             guard let d = try await Self.find(db, deploymentId) else { throw StoreError.notFound("Deployment not found") }
             var run = c
-            run.parameters = Labels.merge([d.parameters.value, c.parameters])
+            run.parameters = JSONObjectBuilder.merge([d.parameters.value, c.parameters])
             // The reference's DeploymentFlowRunCreate defaults job variables to {}, idempotency key or not.
             run.jobVariables = c.jobVariables ?? .emptyObject
             var queueId = d.workQueueId
@@ -179,7 +179,7 @@ public struct DeploymentRepository: Sendable {
             for t in c.tags where !tags.contains(t) { tags.append(t) }
             var seen = Set<String>()
             tags = tags.filter { seen.insert($0).inserted }
-            let labels = Labels.merge([d.labels.value, .object([("prefect.flow.id", .string(d.flowId.lowercased)), ("prefect.deployment.id", .string(deploymentId.lowercased))]), c.labels])
+            let labels = JSONObjectBuilder.merge([d.labels.value, .object([("prefect.flow.id", .string(d.flowId.lowercased)), ("prefect.deployment.id", .string(deploymentId.lowercased))]), c.labels])
             var details = StateDetails()
             details.scheduledTime = now
             return try await FlowRunRepository.insert(db, run, flowId: d.flowId, labels: labels, tags: tags, queueId: queueId, workQueueName: queueName,

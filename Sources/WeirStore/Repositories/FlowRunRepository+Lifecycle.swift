@@ -38,7 +38,7 @@ extension FlowRunRepository {
     public func updateLabels(_ id: UUID, _ labels: JSONValue, now: Timestamp = .now()) async throws -> Bool {
         try await backend.write { db in
             guard let row = try await db.raw("SELECT labels FROM flow_run WHERE id = \(bind: id.lowercased)").first() else { return false }
-            let merged = Labels.merge([(try? JSONParser.parse(row.string("labels"))) ?? .emptyObject, labels])
+            let merged = JSONObjectBuilder.merge([(try? JSONParser.parse(row.string("labels"))) ?? .emptyObject, labels])
             try await db.raw("UPDATE flow_run SET labels = \(bind: merged.jsonText), updated = \(bind: now.microseconds) WHERE id = \(bind: id.lowercased)").run()
             return true
         }

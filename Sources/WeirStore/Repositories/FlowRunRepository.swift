@@ -61,10 +61,10 @@ public struct FlowRunRepository: Sendable {
                let dep = try await db.raw("SELECT labels, flow_id FROM deployment WHERE id = \(bind: depId.lowercased)").first() {
                 let system = JSONValue.object([("prefect.flow.id", .string(dep.uuid("flow_id").lowercased)),
                                                ("prefect.deployment.id", .string(depId.lowercased))])
-                labels = Labels.merge([(try? JSONParser.parse(dep.string("labels"))) ?? .emptyObject, system, c.labels])
+                labels = JSONObjectBuilder.merge([(try? JSONParser.parse(dep.string("labels"))) ?? .emptyObject, system, c.labels])
             } else {
                 let system = JSONValue.object([("prefect.flow.id", .string(flowId.lowercased))])
-                labels = Labels.merge([(try? JSONParser.parse(flow.labels.text)) ?? .emptyObject, system, c.labels])
+                labels = JSONObjectBuilder.merge([(try? JSONParser.parse(flow.labels.text)) ?? .emptyObject, system, c.labels])
             }
             return try await Self.insert(db, c, flowId: flowId, labels: labels, tags: c.tags, queueId: queueId, workQueueName: c.workQueueName,
                                          deploymentId: c.deploymentId, deploymentVersion: nil, createdBy: createdBy,
@@ -245,9 +245,4 @@ public struct FlowRunRepository: Sendable {
         guard let probed = probedPageSQL(q) else { return nil }
         return try await backend.read { db in try await db.raw("EXPLAIN QUERY PLAN \(probed)").all().map { $0.string("detail") } }
     }
-}
-
-/// Label dictionaries merged as Python's `a | b | c`: later values win, a key keeps its first position.
-enum Labels {
-    static func merge(_ parts: [JSONValue]) -> JSONValue { JSONObjectBuilder.merge(parts) }
 }

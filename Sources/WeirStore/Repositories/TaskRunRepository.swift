@@ -56,7 +56,7 @@ public struct TaskRunRepository: Sendable {
             cols.set("task_version", c.taskVersion)
             cols.set("empirical_policy", c.empiricalPolicy.jsonText)
             cols.set("tags", tagsJSON(c.tags))
-            cols.set("labels", Labels.merge(labels).jsonText)
+            cols.set("labels", JSONObjectBuilder.merge(labels).jsonText)
             cols.set("task_inputs", c.taskInputs.jsonText)
             try await mapIntegrity { try await db.raw(cols.insert(into: "task_run")).run() }
             _ = try await RunStates.propose(db, kind: .task, id: id, proposal: c.state ?? StateCreate(type: .PENDING), force: true, now: now)
