@@ -112,3 +112,17 @@ def test_event_counts_and_pages(api_url, http, uniq):
     assert http.get("/events/filter/next", params={"page-token": "garbage"}).status_code == 403
     assert http.post("/events/count-by/nope", json=body).status_code == 422
     assert http.post("/events/filter", json={"limit": 51}).status_code == 422
+
+
+def test_large_events_are_received(api_url, http, uniq):
+    """An event is one websocket frame from the client: one over Hummingbird's default 16 KiB frame
+    limit closed the connection (1009) before the frame limit became the message limit."""
+    event = {"occurred": dt.datetime.now(dt.timezone.utc).isoformat(), "event": f"big.event.{uniq}",
+             "resource": {"prefect.resource.id": f"big.{uniq}"}, "payload": {"blob": "x" * 300_000}, "id": str(uuid.uuid4())}
+    asyncio.run(_send_events(api_url, [event]))
+    for _ in range(50):
+        page = http.post("/events/filter", json={"filter": {"event": {"prefix": [f"big.event.{uniq}"]}}}).json()
+        if page["events"]:
+            break
+        asyncio.run(asyncio.sleep(0.1))
+    assert [len(e["payload"]["blob"]) for e in page["events"]] == [300_000]

@@ -49,8 +49,8 @@ public struct Settings: Sendable {
     /// `PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS`: how far past its scheduled start a run is late.
     public var lateRunsAfterSeconds = 15.0
     /// `WEIR_SERVER_SERVICES_STATISTICS_LOOP_SECONDS`: how often the query planner's statistics
-    /// are checked and refreshed where the tables have grown (SQLite; PostgreSQL's autovacuum
-    /// does this itself).
+    /// are checked and refreshed where the tables have changed enough (on PostgreSQL only the
+    /// small tables autovacuum leaves alone).
     public var statisticsLoopSeconds = 60.0
     /// Request size and depth limits.
     public var limits = RequestLimits()

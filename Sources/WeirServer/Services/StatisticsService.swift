@@ -3,9 +3,10 @@ import Logging
 import ServiceLifecycle
 import WeirStore
 
-/// Keeps the query planner's statistics current while the server runs (SQLite): a database that
+/// Keeps the query planner's statistics current while the server runs: on SQLite a database that
 /// starts empty and grows through the API would otherwise be planned as empty until a restart
-/// (issue 12 measured a Read Flow Runs body 7.6x slower at 20,000 runs for that reason).
+/// (issue 12 measured a Read Flow Runs body 7.6x slower at 20,000 runs for that reason); on
+/// PostgreSQL autovacuum leaves small tables unmeasured (see the backends' `refreshStatistics`).
 struct StatisticsService: Service {
     let store: Store
     let settings: Settings

@@ -150,6 +150,14 @@ final class SQLiteHandle: @unchecked Sendable {
 
     /// Copies committed pages from the write-ahead log into the database file as far as readers
     /// allow, without blocking the writer or readers (a passive checkpoint).
+    /// Rows this connection has inserted, updated or deleted since it opened (the writer's count
+    /// is every change to the database). Must run on the connection's thread.
+    func totalChanges() -> Int {
+        guard let db else { return 0 }
+        precondition(isCurrent, "SQLite connection used off its thread")
+        return Int(sqlite_nio_sqlite3_total_changes64(db))
+    }
+
     func checkpoint() throws {
         guard let db else { return }
         precondition(isCurrent, "SQLite connection used off its thread")

@@ -35,8 +35,7 @@ public protocol StoreBackend: Sendable {
 
     /// Brings the query planner's statistics up to date for the tables that changed enough to
     /// matter since they were last measured, so a database that grows under a running server gets
-    /// the plans a fresh start would give it; returns the tables measured (none, usually).
-    /// PostgreSQL's autovacuum does this itself: nothing to do there.
+    /// the plans a fresh start (or a manual ANALYZE) would give it; returns the tables measured.
     func refreshStatistics() async throws -> [String]
 
     /// Closes every connection.
