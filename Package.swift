@@ -6,7 +6,7 @@ let package = Package(
     name: "weir",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "weir", targets: ["weir"]),
+        .executable(name: "weir", targets: ["weir"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -57,8 +57,15 @@ let package = Package(
             // `-export-dynamic`): the dynamic symbol table was 4 MiB, mostly resident after the dynamic
             // linker's lookups, and kept every exported function from `--gc-sections` (idle RSS 30.5 ->
             // 28.0 MiB).
-            linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
-                                           "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))]
+            linkerSettings: [
+                .unsafeFlags(
+                    [
+                        "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                        "-Xlinker", "--no-export-dynamic",
+                    ],
+                    .when(platforms: [.linux])
+                )
+            ]
         ),
         .testTarget(name: "WeirModelsTests", dependencies: ["WeirModels"]),
         .testTarget(name: "WeirOrchestrationTests", dependencies: ["WeirOrchestration"]),

@@ -17,7 +17,8 @@ public struct OrchestrationResult: Sendable, JSONWritable {
     public var detailsType: String?
 
     /// A result.
-    public init(state: State?, status: SetStateStatus, reason: String? = nil, delaySeconds: Int? = nil, wroteState: Bool, detailsType: String? = nil) {
+    public init(state: State?, status: SetStateStatus, reason: String? = nil, delaySeconds: Int? = nil, wroteState: Bool, detailsType: String? = nil)
+    {
         self.state = state
         self.status = status
         self.reason = reason
@@ -29,9 +30,12 @@ public struct OrchestrationResult: Sendable, JSONWritable {
     /// Writes `{"state", "status", "details"}` as the reference does.
     public func write(to w: inout JSONWriter) {
         w.beginObject()
-        w.key("state"); if let state { state.write(to: &w) } else { w.null() }
-        w.key("status"); w.string(status.rawValue)
-        w.key("details"); writeDetails(to: &w)
+        w.key("state")
+        if let state { state.write(to: &w) } else { w.null() }
+        w.key("status")
+        w.string(status.rawValue)
+        w.key("details")
+        writeDetails(to: &w)
         w.endObject()
     }
 
@@ -39,25 +43,35 @@ public struct OrchestrationResult: Sendable, JSONWritable {
     public func writeDetails(to w: inout JSONWriter) {
         if let detailsType {
             w.beginObject()
-            w.key("type"); w.string(detailsType)
-            w.key("reason"); w.string(reason)
+            w.key("type")
+            w.string(detailsType)
+            w.key("reason")
+            w.string(reason)
             w.endObject()
             return
         }
         w.beginObject()
         switch status {
         case .ACCEPT:
-            w.key("type"); w.string("accept_details")
+            w.key("type")
+            w.string("accept_details")
         case .REJECT:
-            w.key("type"); w.string("reject_details")
-            w.key("reason"); w.string(reason)
+            w.key("type")
+            w.string("reject_details")
+            w.key("reason")
+            w.string(reason)
         case .ABORT:
-            w.key("type"); w.string("abort_details")
-            w.key("reason"); w.string(reason)
+            w.key("type")
+            w.string("abort_details")
+            w.key("reason")
+            w.string(reason)
         case .WAIT:
-            w.key("type"); w.string("wait_details")
-            w.key("delay_seconds"); w.int(delaySeconds ?? 0)
-            w.key("reason"); w.string(reason)
+            w.key("type")
+            w.string("wait_details")
+            w.key("delay_seconds")
+            w.int(delaySeconds ?? 0)
+            w.key("reason")
+            w.string(reason)
         }
         w.endObject()
     }

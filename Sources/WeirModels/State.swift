@@ -64,24 +64,42 @@ extension StateDetails: JSONWritable {
     /// Writes every field in the reference's order.
     public func write(to w: inout JSONWriter) {
         w.beginObject()
-        w.key("flow_run_id"); w.uuid(flowRunId)
-        w.key("task_run_id"); w.uuid(taskRunId)
-        w.key("child_flow_run_id"); w.uuid(childFlowRunId)
-        w.key("scheduled_time"); w.date(scheduledTime)
-        w.key("cache_key"); w.string(cacheKey)
-        w.key("cache_expiration"); w.date(cacheExpiration)
-        w.key("deferred"); if let deferred { w.bool(deferred) } else { w.null() }
-        w.key("untrackable_result"); w.bool(untrackableResult)
-        w.key("pause_timeout"); w.date(pauseTimeout)
-        w.key("pause_reschedule"); w.bool(pauseReschedule)
-        w.key("pause_key"); w.string(pauseKey)
-        w.key("run_input_keyset"); if let runInputKeyset { w.value(runInputKeyset) } else { w.null() }
-        w.key("refresh_cache"); if let refreshCache { w.bool(refreshCache) } else { w.null() }
-        w.key("retriable"); if let retriable { w.bool(retriable) } else { w.null() }
-        w.key("transition_id"); w.uuid(transitionId)
-        w.key("task_parameters_id"); w.uuid(taskParametersId)
-        w.key("traceparent"); w.string(traceparent)
-        w.key("deployment_concurrency_lease_id"); w.uuid(deploymentConcurrencyLeaseId)
+        w.key("flow_run_id")
+        w.uuid(flowRunId)
+        w.key("task_run_id")
+        w.uuid(taskRunId)
+        w.key("child_flow_run_id")
+        w.uuid(childFlowRunId)
+        w.key("scheduled_time")
+        w.date(scheduledTime)
+        w.key("cache_key")
+        w.string(cacheKey)
+        w.key("cache_expiration")
+        w.date(cacheExpiration)
+        w.key("deferred")
+        if let deferred { w.bool(deferred) } else { w.null() }
+        w.key("untrackable_result")
+        w.bool(untrackableResult)
+        w.key("pause_timeout")
+        w.date(pauseTimeout)
+        w.key("pause_reschedule")
+        w.bool(pauseReschedule)
+        w.key("pause_key")
+        w.string(pauseKey)
+        w.key("run_input_keyset")
+        if let runInputKeyset { w.value(runInputKeyset) } else { w.null() }
+        w.key("refresh_cache")
+        if let refreshCache { w.bool(refreshCache) } else { w.null() }
+        w.key("retriable")
+        if let retriable { w.bool(retriable) } else { w.null() }
+        w.key("transition_id")
+        w.uuid(transitionId)
+        w.key("task_parameters_id")
+        w.uuid(taskParametersId)
+        w.key("traceparent")
+        w.string(traceparent)
+        w.key("deployment_concurrency_lease_id")
+        w.uuid(deploymentConcurrencyLeaseId)
         w.endObject()
     }
 }
@@ -159,13 +177,20 @@ extension State: JSONWritable {
     /// Writes the state in the reference's field order.
     public func write(to w: inout JSONWriter) {
         w.beginObject()
-        w.key("id"); w.uuid(id)
-        w.key("type"); w.string(type.rawValue)
-        w.key("name"); w.string(name)
-        w.key("timestamp"); w.date(timestamp)
-        w.key("message"); w.string(message)
-        w.key("data"); if let data { w.value(data) } else { w.null() }
-        w.key("state_details"); stateDetails.write(to: &w)
+        w.key("id")
+        w.uuid(id)
+        w.key("type")
+        w.string(type.rawValue)
+        w.key("name")
+        w.string(name)
+        w.key("timestamp")
+        w.date(timestamp)
+        w.key("message")
+        w.string(message)
+        w.key("data")
+        if let data { w.value(data) } else { w.null() }
+        w.key("state_details")
+        stateDetails.write(to: &w)
         w.endObject()
     }
 }

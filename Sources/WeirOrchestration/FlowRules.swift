@@ -6,7 +6,8 @@ public struct PreventDuplicateTransitions: OrchestrationRule {
     public init() {}
     public func before(_ t: inout Transition) {
         guard let initialId = t.initial?.stateDetails.transitionId, let proposedId = t.proposed?.stateDetails.transitionId,
-              initialId == proposedId else { return }
+            initialId == proposedId
+        else { return }
         t.rejectToCurrent("This run has already made this state transition.")
     }
 }
@@ -53,7 +54,8 @@ public struct PreventResultDataLoss: OrchestrationRule {
     public var toStates: Set<StateType?> { terminalStates }
     public func before(_ t: inout Transition) {
         guard let initial = t.initial, let proposed = t.proposed, initial.type == .COMPLETED, proposed.type == .COMPLETED,
-              hasPersistedResult(initial.data), !hasPersistedResult(proposed.data) else { return }
+            hasPersistedResult(initial.data), !hasPersistedResult(proposed.data)
+        else { return }
         t.rejectToCurrent("Cannot overwrite a COMPLETED state that carries persisted result data with one that does not.")
     }
 }
@@ -133,7 +135,9 @@ public struct HandleResumingPausedFlows: OrchestrationRule {
     public func before(_ t: inout Transition) {
         guard let initial = t.initial, let proposed = t.proposed else { return }
         guard [.RUNNING, .SCHEDULED, .CANCELLING].contains(proposed.type) || proposed.type.isFinal else {
-            t.rejectToCurrent("This run cannot transition to the StateType.\(proposed.type.rawValue) state from the StateType.\(initial.type.rawValue) state.")
+            t.rejectToCurrent(
+                "This run cannot transition to the StateType.\(proposed.type.rawValue) state from the StateType.\(initial.type.rawValue) state."
+            )
             return
         }
         let verb = proposed.name == "Suspended" ? "suspend" : "pause"
@@ -144,8 +148,10 @@ public struct HandleResumingPausedFlows: OrchestrationRule {
         }
         if proposed.type == .CANCELLING { return }
         if let timeout = initial.stateDetails.pauseTimeout, timeout < t.now {
-            t.reject(with: t.newState(.FAILED, name: "Failed", message: "The flow was \(display) and never resumed."),
-                     reason: "The flow run \(verb) has timed out and can no longer resume.")
+            t.reject(
+                with: t.newState(.FAILED, name: "Failed", message: "The flow was \(display) and never resumed."),
+                reason: "The flow run \(verb) has timed out and can no longer resume."
+            )
         }
     }
     public func after(_ t: inout Transition) {
@@ -180,6 +186,9 @@ public struct RetryFailedFlows: OrchestrationRule {
         var details = StateDetails()
         details.scheduledTime = t.now.adding(seconds: Double(policy.retryDelay ?? 0))
         details.deploymentConcurrencyLeaseId = initial.stateDetails.deploymentConcurrencyLeaseId
-        t.reject(with: t.newState(.SCHEDULED, name: "AwaitingRetry", message: proposed.message, data: proposed.data, details: details), reason: "Retrying")
+        t.reject(
+            with: t.newState(.SCHEDULED, name: "AwaitingRetry", message: proposed.message, data: proposed.data, details: details),
+            reason: "Retrying"
+        )
     }
 }

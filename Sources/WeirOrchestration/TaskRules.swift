@@ -7,7 +7,8 @@ public struct CacheRetrieval: OrchestrationRule {
     public var toStates: Set<StateType?> { [.RUNNING] }
     public func before(_ t: inout Transition) {
         guard let proposed = t.proposed, proposed.stateDetails.cacheKey != nil, proposed.stateDetails.refreshCache != true,
-              let cached = t.cachedState else { return }
+            let cached = t.cachedState
+        else { return }
         var fresh = t.newState(cached.type, name: "Cached", message: cached.message, data: cached.data, details: cached.stateDetails)
         fresh.stateDetails.transitionId = nil
         t.reject(with: fresh, reason: "Retrieved state from cache")
@@ -53,8 +54,10 @@ public struct PreventRunningTasksFromStoppedFlows: OrchestrationRule {
             var details = StateDetails()
             details.pauseTimeout = state.stateDetails.pauseTimeout
             details.pauseReschedule = state.stateDetails.pauseReschedule
-            t.reject(with: t.newState(.PAUSED, name: "NotReady", details: details),
-                     reason: "The flow is paused, new tasks can execute after resuming flow run: \(flowRun.id.uuidString.lowercased()).")
+            t.reject(
+                with: t.newState(.PAUSED, name: "NotReady", details: details),
+                reason: "The flow is paused, new tasks can execute after resuming flow run: \(flowRun.id.uuidString.lowercased())."
+            )
         } else if state.type != .RUNNING {
             t.abort("The enclosing flow must be running to begin task execution.")
         }
@@ -78,7 +81,10 @@ public struct RetryFailedTasks: OrchestrationRule {
         guard let retries = settings.retries, t.run.runCount <= retries else { return }
         var details = StateDetails()
         details.scheduledTime = t.now.adding(seconds: delay)
-        t.reject(with: t.newState(.SCHEDULED, name: "AwaitingRetry", message: proposed.message, data: proposed.data, details: details), reason: "Retrying")
+        t.reject(
+            with: t.newState(.SCHEDULED, name: "AwaitingRetry", message: proposed.message, data: proposed.data, details: details),
+            reason: "Retrying"
+        )
     }
 }
 

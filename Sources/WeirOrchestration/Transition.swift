@@ -33,12 +33,40 @@ public struct RunBookkeeping: Sendable, Equatable {
     public var taskRetries: TaskRetries?
 
     /// Bookkeeping of a run that has no state yet.
-    public init(id: UUID, kind: RunKind, flowRunId: UUID? = nil, parentTaskRunId: UUID? = nil, deploymentId: UUID? = nil, infrastructurePid: String? = nil, stateType: StateType? = nil, stateName: String? = nil, stateTimestamp: Timestamp? = nil, startTime: Timestamp? = nil, endTime: Timestamp? = nil, totalRunTime: Double = 0, runCount: Int = 0, expectedStartTime: Timestamp? = nil, nextScheduledStartTime: Timestamp? = nil, flowRunPolicy: FlowRunPolicy? = nil) {
-        self.id = id; self.kind = kind; self.flowRunId = flowRunId; self.parentTaskRunId = parentTaskRunId
-        self.deploymentId = deploymentId; self.infrastructurePid = infrastructurePid; self.stateType = stateType
-        self.stateName = stateName; self.stateTimestamp = stateTimestamp; self.startTime = startTime; self.endTime = endTime
-        self.totalRunTime = totalRunTime; self.runCount = runCount; self.expectedStartTime = expectedStartTime
-        self.nextScheduledStartTime = nextScheduledStartTime; self.flowRunPolicy = flowRunPolicy
+    public init(
+        id: UUID,
+        kind: RunKind,
+        flowRunId: UUID? = nil,
+        parentTaskRunId: UUID? = nil,
+        deploymentId: UUID? = nil,
+        infrastructurePid: String? = nil,
+        stateType: StateType? = nil,
+        stateName: String? = nil,
+        stateTimestamp: Timestamp? = nil,
+        startTime: Timestamp? = nil,
+        endTime: Timestamp? = nil,
+        totalRunTime: Double = 0,
+        runCount: Int = 0,
+        expectedStartTime: Timestamp? = nil,
+        nextScheduledStartTime: Timestamp? = nil,
+        flowRunPolicy: FlowRunPolicy? = nil
+    ) {
+        self.id = id
+        self.kind = kind
+        self.flowRunId = flowRunId
+        self.parentTaskRunId = parentTaskRunId
+        self.deploymentId = deploymentId
+        self.infrastructurePid = infrastructurePid
+        self.stateType = stateType
+        self.stateName = stateName
+        self.stateTimestamp = stateTimestamp
+        self.startTime = startTime
+        self.endTime = endTime
+        self.totalRunTime = totalRunTime
+        self.runCount = runCount
+        self.expectedStartTime = expectedStartTime
+        self.nextScheduledStartTime = nextScheduledStartTime
+        self.flowRunPolicy = flowRunPolicy
     }
 }
 
@@ -158,7 +186,13 @@ public struct Transition: Sendable {
     public mutating func rename(_ name: String) { proposed?.name = name }
 
     /// A new state of a type, timestamped now, for rules that replace the proposal.
-    public func newState(_ type: StateType, name: String, message: String? = nil, data: JSONValue? = nil, details: StateDetails = StateDetails()) -> State {
+    public func newState(
+        _ type: StateType,
+        name: String,
+        message: String? = nil,
+        data: JSONValue? = nil,
+        details: StateDetails = StateDetails()
+    ) -> State {
         State(id: UUID(), type: type, name: name, timestamp: now, message: message, data: data, stateDetails: details)
     }
 }

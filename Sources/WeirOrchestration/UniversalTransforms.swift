@@ -105,7 +105,8 @@ public struct RemoveResumingIndicator: UniversalTransform {
     public init() {}
     public func before(_ t: inout Transition) {
         guard let p = t.proposed, t.run.kind == .flow, p.type == .RUNNING || p.type.isFinal,
-              t.run.flowRunPolicy?.resuming == true else { return }
+            t.run.flowRunPolicy?.resuming == true
+        else { return }
         t.run.flowRunPolicy?.resuming = false
     }
 }
@@ -115,7 +116,8 @@ public struct PreserveDeploymentConcurrencyLeaseId: UniversalTransform {
     public init() {}
     public func before(_ t: inout Transition) {
         guard let lease = t.initial?.stateDetails.deploymentConcurrencyLeaseId, t.proposed != nil,
-              t.proposed?.stateDetails.deploymentConcurrencyLeaseId == nil else { return }
+            t.proposed?.stateDetails.deploymentConcurrencyLeaseId == nil
+        else { return }
         t.proposed?.stateDetails.deploymentConcurrencyLeaseId = lease
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
-import HummingbirdWebSocket
 import WeirStore
 
 /// The request context every route gets.
@@ -50,7 +50,12 @@ struct StoreService: Service {
 
 /// Opens the database and builds the application that `weir serve` runs.
 public func buildApplication(settings: Settings, logger: Logger = Logger(label: "weir")) async throws -> some ApplicationProtocol {
-    let store = try await Store.open(settings.database, poolSize: settings.databasePoolSize, poolTimeout: settings.databasePoolTimeout, logger: logger)
+    let store = try await Store.open(
+        settings.database,
+        poolSize: settings.databasePoolSize,
+        poolTimeout: settings.databasePoolTimeout,
+        logger: logger
+    )
     let hub = EventHub()
     store.backend.setEventSink { events in await hub.publish(events) }
     let router = buildRouter(store: store, settings: settings, hub: hub)

@@ -28,4 +28,3 @@ actor EventHub {
         }
     }
 }
-

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import Logging
 import NIOCore
 import WeirModels
@@ -32,11 +32,16 @@ func deletedResponse(_ ids: [UUID]) -> Response {
 func pageResponse(count: Int, page: PageRequest, results: (inout JSONWriter) -> Void) -> Response {
     var w = JSONWriter(capacity: 4096)
     w.beginObject()
-    w.key("results"); results(&w)
-    w.key("count"); w.int(count)
-    w.key("limit"); w.int(page.limit)
-    w.key("pages"); w.int(page.pages(count: count))
-    w.key("page"); w.int(page.page)
+    w.key("results")
+    results(&w)
+    w.key("count")
+    w.int(count)
+    w.key("limit")
+    w.int(page.limit)
+    w.key("pages")
+    w.int(page.pages(count: count))
+    w.key("page")
+    w.int(page.page)
     w.endObject()
     return jsonResponse(w.bytes)
 }
@@ -53,7 +58,10 @@ func historyQuery(_ body: RequestBody, forTaskRuns: Bool) throws -> HistoryQuery
 /// `{"detail": message}`, the reference's `HTTPException` body.
 func detailResponse(_ message: String, status: HTTPResponse.Status) -> Response {
     var w = JSONWriter(capacity: 64)
-    w.beginObject(); w.key("detail"); w.string(message); w.endObject()
+    w.beginObject()
+    w.key("detail")
+    w.string(message)
+    w.endObject()
     return jsonResponse(w.bytes, status: status)
 }
 
@@ -61,7 +69,10 @@ func detailResponse(_ message: String, status: HTTPResponse.Status) -> Response 
 /// honours) so clients back off while the database is down or restarting.
 func unavailableResponse() -> Response {
     var w = JSONWriter(capacity: 64)
-    w.beginObject(); w.key("exception_message"); w.string("Service Unavailable"); w.endObject()
+    w.beginObject()
+    w.key("exception_message")
+    w.string("Service Unavailable")
+    w.endObject()
     var r = jsonResponse(w.bytes, status: .serviceUnavailable)
     r.headers[.retryAfter] = "5"
     return r
@@ -102,11 +113,16 @@ struct RequestBody {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return RequestBody(json: nil, text: text) }
         do {
             return RequestBody(json: try JSONParser.parse(bytes, maxDepth: limits.maxJSONDepth), text: text)
-        } catch where error.kind == .limit {
+        } catch  where error.kind == .limit {
             throw DetailError.unparsableBody
         } catch {
-            let issue = ValidationIssue(type: "json_invalid", loc: [.key("body"), .index(error.position)], msg: "JSON decode error",
-                                        input: .emptyObject, ctx: .object([("error", .string(error.message))]))
+            let issue = ValidationIssue(
+                type: "json_invalid",
+                loc: [.key("body"), .index(error.position)],
+                msg: "JSON decode error",
+                input: .emptyObject,
+                ctx: .object([("error", .string(error.message))])
+            )
             throw RequestValidationError(issues: [issue], body: .string(text))
         }
     }
@@ -121,7 +137,10 @@ struct RequestBody {
         let context = ValidationContext()
         let f = field(context)
         if json == nil || json == .null {
-            throw RequestValidationError(issues: [ValidationIssue(type: "missing", loc: [.key("body")], msg: "Field required", input: .null)], body: .null)
+            throw RequestValidationError(
+                issues: [ValidationIssue(type: "missing", loc: [.key("body")], msg: "Field required", input: .null)],
+                body: .null
+            )
         }
         let value = read(f)
         if let value, context.issues.isEmpty { return value }
@@ -149,12 +168,14 @@ struct RequestValidationError: Error {
     var response: Response {
         var w = JSONWriter()
         w.beginObject()
-        w.key("exception_message"); w.string("Invalid request received.")
+        w.key("exception_message")
+        w.string("Invalid request received.")
         w.key("exception_detail")
         w.beginArray()
         for issue in issues {
             w.beginObject()
-            w.key("type"); w.string(issue.type)
+            w.key("type")
+            w.string(issue.type)
             w.key("loc")
             w.beginArray()
             for item in issue.loc {
@@ -164,13 +185,19 @@ struct RequestValidationError: Error {
                 }
             }
             w.endArray()
-            w.key("msg"); w.string(issue.msg)
-            w.key("input"); w.value(issue.input ?? .null)
-            if let ctx = issue.ctx { w.key("ctx"); w.value(ctx) }
+            w.key("msg")
+            w.string(issue.msg)
+            w.key("input")
+            w.value(issue.input ?? .null)
+            if let ctx = issue.ctx {
+                w.key("ctx")
+                w.value(ctx)
+            }
             w.endObject()
         }
         w.endArray()
-        w.key("request_body"); w.value(body)
+        w.key("request_body")
+        w.value(body)
         w.endObject()
         return jsonResponse(w.bytes, status: .unprocessableContent)
     }
@@ -194,7 +221,10 @@ extension Parameters {
 func queryUUID(_ request: Request, _ name: String) throws -> UUID {
     let ctx = ValidationContext()
     guard let text = request.uri.queryParameters[Substring(name)] else {
-        throw RequestValidationError(issues: [ValidationIssue(type: "missing", loc: [.key("query"), .key(name)], msg: "Field required", input: .null)], body: .null)
+        throw RequestValidationError(
+            issues: [ValidationIssue(type: "missing", loc: [.key("query"), .key(name)], msg: "Field required", input: .null)],
+            body: .null
+        )
     }
     var field = JSONField(value: .string(String(text)), loc: [.key("query"), .key(name)], context: ctx)
     field.nullable = false
@@ -205,9 +235,20 @@ func queryUUID(_ request: Request, _ name: String) throws -> UUID {
 /// `created_by` from the `Prefect-Automation-Id` and base64 `Prefect-Automation-Name` headers.
 func automationCreator(_ request: Request) throws -> JSONValue? {
     guard let idText = request.headers[HTTPField.Name("Prefect-Automation-Id")!],
-          let nameText = request.headers[HTTPField.Name("Prefect-Automation-Name")!] else { return nil }
+        let nameText = request.headers[HTTPField.Name("Prefect-Automation-Name")!]
+    else { return nil }
     guard let id = JSONField.parseUUID(idText) else {
-        throw RequestValidationError(issues: [ValidationIssue(type: "uuid_parsing", loc: [.key("header"), .key("prefect-automation-id")], msg: "Input should be a valid UUID", input: .string(idText))], body: .null)
+        throw RequestValidationError(
+            issues: [
+                ValidationIssue(
+                    type: "uuid_parsing",
+                    loc: [.key("header"), .key("prefect-automation-id")],
+                    msg: "Input should be a valid UUID",
+                    input: .string(idText)
+                )
+            ],
+            body: .null
+        )
     }
     guard let data = Data(base64Encoded: nameText), let name = String(data: data, encoding: .utf8), !name.isEmpty else { return nil }
     return .object([("id", .string(id.uuidString.lowercased())), ("type", .string("AUTOMATION")), ("display_value", .string(name))])
@@ -225,7 +266,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return detailResponse(e.detail, status: e.status)
         } catch let e as ExceptionMessageError {
             var w = JSONWriter(capacity: 64)
-            w.beginObject(); w.key("exception_message"); w.string(e.message); w.endObject()
+            w.beginObject()
+            w.key("exception_message")
+            w.string(e.message)
+            w.endObject()
             return jsonResponse(w.bytes, status: e.status)
         } catch let e as StoreError {
             switch e.kind {
@@ -251,7 +295,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             context.logger.error("unhandled error: \(String(reflecting: error))")
             var w = JSONWriter(capacity: 64)
-            w.beginObject(); w.key("exception_message"); w.string("Internal Server Error"); w.endObject()
+            w.beginObject()
+            w.key("exception_message")
+            w.string("Internal Server Error")
+            w.endObject()
             return jsonResponse(w.bytes, status: .internalServerError)
         }
     }
@@ -277,10 +324,16 @@ struct APIVersionMiddleware<Context: RequestContext>: RouterMiddleware {
         if let header = HTTPField.Name("X-PREFECT-API-VERSION"), let version = request.headers[header], !version.isEmpty {
             let parts = version.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
             guard parts.count == 3, let major = parts[0], let minor = parts[1], let patch = parts[2] else {
-                return detailResponse("Invalid X-PREFECT-API-VERSION header format.Expected header in format 'x.y.z' but received \(version)", status: .badRequest)
+                return detailResponse(
+                    "Invalid X-PREFECT-API-VERSION header format.Expected header in format 'x.y.z' but received \(version)",
+                    status: .badRequest
+                )
             }
             if (major, minor, patch) < Self.minimum {
-                return detailResponse("The request specified API version \(version) but this server requires version 0.8.0 or higher.", status: .badRequest)
+                return detailResponse(
+                    "The request specified API version \(version) but this server requires version 0.8.0 or higher.",
+                    status: .badRequest
+                )
             }
         }
         return try await next(request, context)

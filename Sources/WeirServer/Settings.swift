@@ -89,8 +89,11 @@ public struct Settings: Sendable {
             // Empty is refused rather than taken as unset: that would serve without auth what was
             // meant to be protected (the reference then locks every client out instead).
             guard !a.isEmpty else {
-                throw SettingsError(name: "PREFECT_SERVER_API_AUTH_STRING", value: a,
-                                    reason: "is set but empty: give it a value, or unset it to serve without authentication")
+                throw SettingsError(
+                    name: "PREFECT_SERVER_API_AUTH_STRING",
+                    value: a,
+                    reason: "is set but empty: give it a value, or unset it to serve without authentication"
+                )
             }
             s.authString = a
         }
@@ -103,7 +106,11 @@ public struct Settings: Sendable {
         if let n = try e.int("WEIR_SERVER_API_MAX_WEBSOCKET_MESSAGE_BYTES", 1024...Int(Int32.max)) { s.limits.maxWebSocketMessageBytes = n }
         if let level = e.string("LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
-                throw SettingsError(name: "LOG_LEVEL", value: level, reason: "should be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw SettingsError(
+                    name: "LOG_LEVEL",
+                    value: level,
+                    reason: "should be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             s.logLevel = parsed
         }

@@ -28,7 +28,12 @@ public struct Store: Sendable {
 
     /// Opens (and migrates) the database at `location`. PostgreSQL keeps up to `poolSize`
     /// connections and fails a request that waits `poolTimeout` seconds for one as unavailable.
-    public static func open(_ location: DatabaseLocation, poolSize: Int = 10, poolTimeout: Double = 10, logger: Logger = Logger(label: "weir.store")) async throws -> Store {
+    public static func open(
+        _ location: DatabaseLocation,
+        poolSize: Int = 10,
+        poolTimeout: Double = 10,
+        logger: Logger = Logger(label: "weir.store")
+    ) async throws -> Store {
         switch location {
         case .sqlite(let path): return try await openSQLite(path: path, logger: logger)
         case .postgres(let p):

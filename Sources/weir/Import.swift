@@ -49,15 +49,18 @@ struct Import: AsyncParsableCommand {
                 do {
                     records.append(try ImportRecord.read(try JSONParser.parse(text)))
                 } catch let e as ValidationFailure {
-                    throw ImportError("line \(lineNumber): " + e.issues.map { issue in
-                        let field = issue.loc.map { item -> String in
-                            switch item {
-                            case .key(let k): return k
-                            case .index(let i): return String(i)
-                            }
-                        }.joined(separator: ".")
-                        return "\(field): \(issue.msg)"
-                    }.joined(separator: "; "))
+                    throw ImportError(
+                        "line \(lineNumber): "
+                            + e.issues.map { issue in
+                                let field = issue.loc.map { item -> String in
+                                    switch item {
+                                    case .key(let k): return k
+                                    case .index(let i): return String(i)
+                                    }
+                                }.joined(separator: ".")
+                                return "\(field): \(issue.msg)"
+                            }.joined(separator: "; ")
+                    )
                 } catch {
                     throw ImportError("line \(lineNumber): not JSON (\(error))")
                 }
@@ -72,7 +75,9 @@ struct Import: AsyncParsableCommand {
         }
         await store.close()
         let seconds = Date().timeIntervalSince(started)
-        print("imported \(total.flowRuns) flow runs and \(total.taskRuns) task runs (\(total.skipped) already present) in \(String(format: "%.1f", seconds)) s")
+        print(
+            "imported \(total.flowRuns) flow runs and \(total.taskRuns) task runs (\(total.skipped) already present) in \(String(format: "%.1f", seconds)) s"
+        )
     }
 }
 
@@ -87,7 +92,10 @@ struct ImportError: Error, CustomStringConvertible {
 /// JSON), as medians over repeated runs. Prints one JSON object; the benchmark uses it to put
 /// each request's time next to the database's own cost.
 struct QueryTime: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "query-time", abstract: "Time a Read Flow Runs body in-process (SQL only, and SQL + decoding + JSON).")
+    static let configuration = CommandConfiguration(
+        commandName: "query-time",
+        abstract: "Time a Read Flow Runs body in-process (SQL only, and SQL + decoding + JSON)."
+    )
     @OptionGroup var database: DatabaseOptions
     @Option(help: "The request body, as JSON.")
     var body = "{}"
@@ -111,7 +119,10 @@ struct QueryTime: AsyncParsableCommand {
                     let t0 = DispatchTime.now()
                     rows = try await store.flowRuns.count(q)
                     let ms = Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6
-                    if i > 0 { sql.append(ms); total.append(ms) }
+                    if i > 0 {
+                        sql.append(ms)
+                        total.append(ms)
+                    }
                 }
             } else {
                 let q = try ReadFlowRunsQuery.read(json, defaultLimit: settings.defaultLimit)
@@ -122,7 +133,10 @@ struct QueryTime: AsyncParsableCommand {
                     t0 = DispatchTime.now()
                     bytes = FlowRun.jsonArray(try await store.flowRuns.filter(q)).count
                     let totalMs = Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6
-                    if i > 0 { sql.append(sqlMs); total.append(totalMs) }
+                    if i > 0 {
+                        sql.append(sqlMs)
+                        total.append(totalMs)
+                    }
                 }
             }
         } catch {
@@ -130,7 +144,10 @@ struct QueryTime: AsyncParsableCommand {
             throw error
         }
         await store.close()
-        func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s.isEmpty ? 0 : s[s.count / 2] }
+        func median(_ xs: [Double]) -> Double {
+            let s = xs.sorted()
+            return s.isEmpty ? 0 : s[s.count / 2]
+        }
         print(#"{"sql_ms": \#(median(sql)), "total_ms": \#(median(total)), "rows": \#(rows), "bytes": \#(bytes), "repeat": \#(repetitions)}"#)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WeirModels
 
 @Suite struct FilterTests {
@@ -32,7 +33,10 @@ import Testing
 
     @Test func emptyCriterionInsideOrMatchesEverything() throws {
         #expect(try query(#"{"flow_runs":{"operator":"or_","name":{},"tags":{"all_":["prod"]}}}"#).filter.condition == .always)
-        #expect(try query(#"{"flow_runs":{"operator":"and_","name":{},"tags":{"all_":["prod"]}}}"#).filter.condition == .tagsContainAll(.runTags, ["prod"]))
+        #expect(
+            try query(#"{"flow_runs":{"operator":"and_","name":{},"tags":{"all_":["prod"]}}}"#).filter.condition
+                == .tagsContainAll(.runTags, ["prod"])
+        )
     }
 
     @Test func deprecatedConcurrencyLimitAddsNoConditionUnderEitherOperator() throws {
@@ -60,14 +64,19 @@ import Testing
 
     @Test func emptyStartswithIsLeftOutOfAndAndOr() throws {
         let none = Condition.in(.queueId, [])
-        #expect(try query(#"{"work_pool_queues":{"operator":"or_","name":{"startswith_":[]},"id":{"any_":[]}}}"#).filter.condition == .exists(.runQueue, none))
+        #expect(
+            try query(#"{"work_pool_queues":{"operator":"or_","name":{"startswith_":[]},"id":{"any_":[]}}}"#).filter.condition
+                == .exists(.runQueue, none)
+        )
         #expect(try query(#"{"work_pool_queues":{"name":{"startswith_":[]},"id":{"any_":[]}}}"#).filter.condition == .exists(.runQueue, none))
         #expect(try query(#"{"work_pool_queues":{"name":{"startswith_":[]}}}"#).filter.condition == .exists(.runQueue, .always))
     }
 
     @Test func nullOperatorIsAnEnumError() throws {
-        for body in [#"{"flow_runs":{"operator":null}}"#, #"{"flows":{"operator":null}}"#, #"{"flow_runs":{"tags":{"operator":null}}}"#,
-                     #"{"task_runs":{"flow_run_id":{"operator":null}}}"#, #"{"work_pool_queues":{"operator":null}}"#] {
+        for body in [
+            #"{"flow_runs":{"operator":null}}"#, #"{"flows":{"operator":null}}"#, #"{"flow_runs":{"tags":{"operator":null}}}"#,
+            #"{"task_runs":{"flow_run_id":{"operator":null}}}"#, #"{"work_pool_queues":{"operator":null}}"#,
+        ] {
             #expect(issues(body).map(\.type) == ["enum"], "\(body)")
         }
     }
@@ -101,7 +110,9 @@ import Testing
         #expect(issues(#"{"sort":"name_asc"}"#).map(\.type) == ["enum"])
         #expect(issues(#"{"offset":-1}"#).map(\.type) == ["greater_than_equal"])
         #expect(issues(#"{"limit":5.5}"#).map(\.type) == ["int_from_float"])
-        #expect(issues(#"{"flow_runs":{"id":{"any_":["nope"]}}}"#).first?.loc == [.key("body"), .key("flow_runs"), .key("id"), .key("any_"), .index(0)])
+        #expect(
+            issues(#"{"flow_runs":{"id":{"any_":["nope"]}}}"#).first?.loc == [.key("body"), .key("flow_runs"), .key("id"), .key("any_"), .index(0)]
+        )
         #expect(issues(#"{"flow_runs":{"tags":{"all_":[1]}}}"#).map(\.type) == ["string_type"])
         #expect(issues(#"{"flow_runs":{"state":{"type":{"any_":["DONE"]}}}}"#).map(\.type) == ["enum"])
         #expect(issues(#"[1]"#).map(\.type) == Array(repeating: "missing", count: 9))
@@ -121,7 +132,10 @@ import Testing
 
     @Test func startswithEmptyListIsNoConstraint() throws {
         #expect(try query(#"{"work_pool_queues":{"name":{"startswith_":[]}}}"#).filter.condition == .exists(.runQueue, .always))
-        #expect(try query(#"{"work_pool_queues":{"name":{"startswith_":["q"]}}}"#).filter.condition == .exists(.runQueue, .or([.startsWith(.queueName, "q")])))
+        #expect(
+            try query(#"{"work_pool_queues":{"name":{"startswith_":["q"]}}}"#).filter.condition
+                == .exists(.runQueue, .or([.startsWith(.queueName, "q")]))
+        )
     }
 
     @Test func conjunctsAndWhatAPartTests() throws {

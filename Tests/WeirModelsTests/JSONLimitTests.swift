@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WeirModels
 
 /// The parser's limits: time linear in the input whatever its shape, and the reference's answers
@@ -44,7 +45,10 @@ import Testing
 
     @Test func aMillionKeysParseAndKeepTheirOrder() throws {
         let value = try JSONParser.parse(Self.object(keys: 1_000_000))
-        guard case .object(let pairs) = value else { Issue.record("not an object"); return }
+        guard case .object(let pairs) = value else {
+            Issue.record("not an object")
+            return
+        }
         #expect(pairs.count == 1_000_000 && pairs[0].0 == "k0" && pairs[999_999].0 == "k999999")
     }
 
@@ -52,19 +56,30 @@ import Testing
         // Python's dict: as many keys as it takes to switch from scanning to hashing.
         let keys = (0..<20).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
         let value = try JSONParser.parse("{\(keys),\"k3\":\"late\",\"k19\":null,\"new\":1}")
-        guard case .object(let pairs) = value else { Issue.record("not an object"); return }
+        guard case .object(let pairs) = value else {
+            Issue.record("not an object")
+            return
+        }
         #expect(pairs.count == 21)
         #expect(pairs[3] == ("k3", .string("late")) && pairs[19] == ("k19", .null) && pairs[20].0 == "new")
-        #expect(JSONObjectBuilder.merge([.object([("a", .number("1")), ("b", .number("2"))]), .object([("a", .number("3"))])])
-            == .object([("a", .number("3")), ("b", .number("2"))]))
+        #expect(
+            JSONObjectBuilder.merge([.object([("a", .number("1")), ("b", .number("2"))]), .object([("a", .number("3"))])])
+                == .object([("a", .number("3")), ("b", .number("2"))])
+        )
     }
 
     @Test func keysAreComparedByTheirBytesAsPythonDoes() throws {
         // "é" precomposed and decomposed are two keys in Python; Swift's String equality merges them.
-        guard case .object(let pairs) = try JSONParser.parse("{\"\u{E9}\":1,\"e\u{301}\":2}") else { Issue.record("not an object"); return }
+        guard case .object(let pairs) = try JSONParser.parse("{\"\u{E9}\":1,\"e\u{301}\":2}") else {
+            Issue.record("not an object")
+            return
+        }
         #expect(pairs.count == 2)
         let many = (0..<20).map { "\"k\($0)\":0" }.joined(separator: ",")  // past the scan, into the hash
-        guard case .object(let hashed) = try JSONParser.parse("{\(many),\"\u{E9}\":1,\"e\u{301}\":2}") else { Issue.record("not an object"); return }
+        guard case .object(let hashed) = try JSONParser.parse("{\(many),\"\u{E9}\":1,\"e\u{301}\":2}") else {
+            Issue.record("not an object")
+            return
+        }
         #expect(hashed.count == 22)
     }
 
@@ -95,7 +110,10 @@ import Testing
         let plain = String(repeating: "x", count: 8_000_000)
         #expect(try JSONParser.parse("\"\(plain)\"") == .string(plain))
         let escaped = String(repeating: "\\u00e9\\n", count: 500_000)
-        guard case .string(let s) = try JSONParser.parse("\"\(escaped)\"") else { Issue.record("not a string"); return }
+        guard case .string(let s) = try JSONParser.parse("\"\(escaped)\"") else {
+            Issue.record("not a string")
+            return
+        }
         #expect(s.unicodeScalars.count == 1_000_000)
     }
 

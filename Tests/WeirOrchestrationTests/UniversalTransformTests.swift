@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WeirModels
+
 @testable import WeirOrchestration
 
 @Suite struct UniversalTransformTests {
@@ -9,7 +10,15 @@ import WeirModels
     func state(_ type: StateType, at seconds: Double, scheduled: Timestamp? = nil) -> State {
         var details = StateDetails()
         details.scheduledTime = scheduled
-        return State(id: UUID(), type: type, name: type.defaultName, timestamp: t0.adding(seconds: seconds), message: nil, data: nil, stateDetails: details)
+        return State(
+            id: UUID(),
+            type: type,
+            name: type.defaultName,
+            timestamp: t0.adding(seconds: seconds),
+            message: nil,
+            data: nil,
+            stateDetails: details
+        )
     }
 
     /// Runs a sequence of states through the forced flow policy, returning the bookkeeping.

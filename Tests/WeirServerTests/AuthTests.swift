@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import WeirModels
+
 @testable import WeirServer
 
 /// `PREFECT_SERVER_API_AUTH_STRING`: every request needs the credentials except exactly `GET
@@ -13,14 +14,19 @@ import WeirModels
 
     static func basic(_ credentials: String) -> String { "Basic " + Data(credentials.utf8).base64EncodedString() }
 
-    func send(_ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, authorization: String? = nil) async throws -> TestResponse {
+    func send(
+        _ client: any TestClientProtocol,
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        authorization: String? = nil
+    ) async throws -> TestResponse {
         var headers = HTTPFields()
         if let authorization { headers[.authorization] = authorization }
         return try await client.execute(uri: uri, method: method, headers: headers)
     }
 
     @Test func probesAnswerWithoutCredentialsOnlyWhenSpelledExactly() async throws {
-        try await withApp({ $0.authString = Self.secret }) { client in
+        try await withApp(testSettings { $0.authString = Self.secret }) { client in
             for path in ["/api/health", "/api/ready", "/api/health?verbose=1"] {
                 let r = try await send(client, .get, path)
                 #expect(r.status == .ok, "\(path)")
@@ -44,7 +50,7 @@ import WeirModels
     }
 
     @Test func credentialsAreCheckedAsTheReferenceParsesThem() async throws {
-        try await withApp({ $0.authString = Self.secret }) { client in
+        try await withApp(testSettings { $0.authString = Self.secret }) { client in
             let encoded = Data(Self.secret.utf8).base64EncodedString()
             for good in [Self.basic(Self.secret), "Basic  \(encoded)", " Basic \(encoded) ", "Basic\t\(encoded)"] {
                 let r = try await send(client, .get, "/api/hello", authorization: good)

@@ -1,22 +1,31 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import Testing
 import WeirModels
-@testable import WeirServer
 import WeirStore
 import WeirTestSupport
 
+@testable import WeirServer
+
 /// Runs `body` against the router on a fresh database (SQLite, or PostgreSQL when
 /// `WEIR_TEST_DATABASE_URL` is set).
-func withApp(_ configure: (inout Settings) -> Void = { _ in }, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-    var settings = Settings(databasePath: "")
-    configure(&settings)
-    try await TestDatabase.withStore { [settings] store in
+func withApp(
+    _ settings: Settings = Settings(databasePath: ""),
+    _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+) async throws {
+    try await TestDatabase.withStore { store in
         let app = Application(router: buildRouter(store: store, settings: settings))
         try await app.test(.router) { client in try await body(client) }
     }
+}
+
+/// Settings for an in-process app, changed by `change`.
+func testSettings(_ change: (inout Settings) -> Void) -> Settings {
+    var settings = Settings(databasePath: "")
+    change(&settings)
+    return settings
 }
 
 /// A response a test did not expect, with its status and body.
@@ -66,7 +75,10 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
             #expect(second.status == .ok)
             #expect(try json(first)["id"] == json(second)["id"] && json(second)["tags"] == .array([.string("a")]))
             let id = try json(first)["id"]!
-            guard case .string(let idText) = id else { Issue.record("no id"); return }
+            guard case .string(let idText) = id else {
+                Issue.record("no id")
+                return
+            }
             #expect(try await client.execute(uri: "/api/flows/\(idText)", method: .get).status == .ok)
             #expect(try await client.execute(uri: "/api/flows/name/etl", method: .get).status == .ok)
             let missing = try await client.execute(uri: "/api/flows/\(UUID().uuidString)", method: .get)
@@ -80,15 +92,26 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
     @Test func readFlowRunsEndToEnd() async throws {
         try await withApp { client in
             let flow = try json(try await post(client, "/api/flows/", #"{"name":"f"}"#))
-            guard case .string(let flowId)? = flow["id"] else { Issue.record("no flow id"); return }
+            guard case .string(let flowId)? = flow["id"] else {
+                Issue.record("no flow id")
+                return
+            }
             let created = try await post(client, "/api/flow_runs/", #"{"flow_id":"\#(flowId)","name":"r1","tags":["prod"]}"#)
             #expect(created.status == .created)
-            guard case .string(let runId)? = try json(created)["id"] else { Issue.record("no run id"); return }
+            guard case .string(let runId)? = try json(created)["id"] else {
+                Issue.record("no run id")
+                return
+            }
             let set = try await post(client, "/api/flow_runs/\(runId)/set_state", #"{"state":{"type":"RUNNING"}}"#)
             let setBody = try json(set)
             #expect(set.status == .created && setBody["status"] == .string("ACCEPT"))
-            let listed = try json(try await post(client, "/api/flow_runs/filter", #"{"flow_runs":{"tags":{"all_":["prod"]},"state":{"type":{"any_":["RUNNING"]}}}}"#))
-            guard case .array(let runs) = listed else { Issue.record("not a list"); return }
+            let listed = try json(
+                try await post(client, "/api/flow_runs/filter", #"{"flow_runs":{"tags":{"all_":["prod"]},"state":{"type":{"any_":["RUNNING"]}}}}"#)
+            )
+            guard case .array(let runs) = listed else {
+                Issue.record("not a list")
+                return
+            }
             #expect(runs.count == 1 && runs[0]["run_count"] == .number("1") && runs[0]["state_name"] == .string("Running"))
             #expect(String(buffer: try await post(client, "/api/flow_runs/count", #"{"flow_runs":{"tags":{"all_":["nope"]}}}"#).body) == "0")
             let missing = try await post(client, "/api/flow_runs/\(UUID().uuidString)/set_state", #"{"state":{"type":"RUNNING"}}"#)
@@ -102,7 +125,10 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
             #expect(malformed.status == .unprocessableContent)
             #expect(try json(malformed)["request_body"] == .string("{bad"))
             let limit = try await post(client, "/api/flow_runs/filter", #"{"limit":201}"#)
-            #expect(limit.status == .unprocessableContent && String(buffer: limit.body) == #"{"detail":"Invalid limit: must be less than or equal to 200."}"#)
+            #expect(
+                limit.status == .unprocessableContent
+                    && String(buffer: limit.body) == #"{"detail":"Invalid limit: must be less than or equal to 200."}"#
+            )
             let extra = try await post(client, "/api/flow_runs/filter", #"{"flow_runs":{"nope":1}}"#)
             #expect(extra.status == .unprocessableContent && String(buffer: extra.body).contains("extra_forbidden"))
             let path = try await client.execute(uri: "/api/flow_runs/not-a-uuid", method: .get)
@@ -123,18 +149,27 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
             #expect(try await post(client, "/api/work_pools/", #"{"name":"prefect-x"}"#).status == .forbidden)
             #expect(try await post(client, "/api/work_pools/pool/queues", #"{"name":"high","priority":1}"#).status == .created)
             let queues = try json(try await post(client, "/api/work_pools/pool/queues/filter", "{}"))
-            guard case .array(let qs) = queues else { Issue.record("not a list"); return }
+            guard case .array(let qs) = queues else {
+                Issue.record("not a list")
+                return
+            }
             #expect(qs.map { $0["name"] } == [.string("high"), .string("default")])
             #expect(try await client.execute(uri: "/api/work_pools/pool/queues/nope", method: .get).status == .notFound)
             let flow = try json(try await post(client, "/api/flows/", #"{"name":"f"}"#))
             guard case .string(let flowId)? = flow["id"] else { return }
-            let dep = try await post(client, "/api/deployments/", #"{"name":"d","flow_id":"\#(flowId)","work_pool_name":"pool","parameters":{"a":1,"b":2},"tags":["x"]}"#)
+            let dep = try await post(
+                client,
+                "/api/deployments/",
+                #"{"name":"d","flow_id":"\#(flowId)","work_pool_name":"pool","parameters":{"a":1,"b":2},"tags":["x"]}"#
+            )
             #expect(dep.status == .created)
             guard case .string(let depId)? = try json(dep)["id"] else { return }
             let run = try json(try await post(client, "/api/deployments/\(depId)/create_flow_run", #"{"parameters":{"b":3},"tags":["y"]}"#))
             #expect(run["parameters"] == .object([("a", .number("1")), ("b", .number("3"))]))
             #expect(run["tags"] == .array([.string("x"), .string("y")]))
-            #expect(run["work_queue_name"] == .string("default") && run["work_pool_name"] == .string("pool") && run["state_type"] == .string("SCHEDULED"))
+            #expect(
+                run["work_queue_name"] == .string("default") && run["work_pool_name"] == .string("pool") && run["state_type"] == .string("SCHEDULED")
+            )
             #expect(run["labels"]?["prefect.deployment.id"] == .string(depId))
             #expect(try await post(client, "/api/deployments/", #"{"name":"d/x","flow_id":"\#(flowId)"}"#).status == .unprocessableContent)
         }
@@ -154,7 +189,8 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
             let body = #"{"name":"extract","flow_run_id":"\#(runId)","task_key":"extract-1","dynamic_key":"0","tags":["t"]}"#
             let first = try await post(client, "/api/task_runs/", body)
             let second = try await post(client, "/api/task_runs/", body)
-            let firstId = try id(first), secondId = try id(second)
+            let firstId = try id(first)
+            let secondId = try id(second)
             #expect(first.status == .created && second.status == .ok && firstId == secondId)
             let task = try json(first)
             #expect(task["labels"]?["prefect.flow-run.id"] == .string(runId) && task["labels"]?["team"] == .string("data"))
@@ -173,7 +209,10 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
             #expect(missing.status == .notFound && String(buffer: missing.body) == #"{"detail":"Task not found"}"#)
             #expect(try await post(client, "/api/task_runs/", #"{"name":"x","task_key":"k"}"#).status == .unprocessableContent)
             let filtered = try json(try await post(client, "/api/flow_runs/filter", #"{"task_runs":{"state":{"type":{"any_":["COMPLETED"]}}}}"#))
-            guard case .array(let matching) = filtered else { Issue.record("not a list"); return }
+            guard case .array(let matching) = filtered else {
+                Issue.record("not a list")
+                return
+            }
             #expect(matching.map { $0["id"] } == [.string(runId)])
         }
     }
@@ -184,7 +223,10 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
             _ = try await post(client, "/api/flows/", #"{"name":"a-flow"}"#)
             _ = try await post(client, "/api/flow_runs/", #"{"flow_id":"\#(a)","tags":["run"]}"#)
             let names = try json(try await post(client, "/api/flows/filter", "{}"))
-            guard case .array(let list) = names else { Issue.record("not a list"); return }
+            guard case .array(let list) = names else {
+                Issue.record("not a list")
+                return
+            }
             #expect(list.map { $0["name"] } == [.string("a-flow"), .string("b-flow")])
             #expect(String(buffer: try await post(client, "/api/flows/count", #"{"flow_runs":{"tags":{"all_":["run"]}}}"#).body) == "1")
             #expect(String(buffer: try await post(client, "/api/flows/count", #"{"flows":{"tags":{"all_":["x"]}}}"#).body) == "1")
@@ -193,8 +235,11 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
             let read = try json(try await client.execute(uri: "/api/deployments/\(dep)", method: .get))
             #expect(read["work_queue_name"] == .string("legacy") && read["work_pool_name"] == .string("default-agent-pool"))
             let again = try await post(client, "/api/deployments/", #"{"name":"d","flow_id":"\#(a)","version":"2"}"#)
-            let againId = try id(again), againBody = try json(again)
-            #expect(again.status == .ok && againId == dep && againBody["work_queue_name"] == .string("legacy") && againBody["version"] == .string("2"))
+            let againId = try id(again)
+            let againBody = try json(again)
+            #expect(
+                again.status == .ok && againId == dep && againBody["work_queue_name"] == .string("legacy") && againBody["version"] == .string("2")
+            )
             #expect(try await client.execute(uri: "/api/deployments/\(UUID().uuidString)", method: .get).status == .notFound)
             #expect(try await post(client, "/api/deployments/\(UUID().uuidString)/create_flow_run", "{}").status == .notFound)
             let pool = try json(try await client.execute(uri: "/api/work_pools/default-agent-pool", method: .get))
@@ -221,7 +266,12 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
             // A run naming a deployment of another flow is labelled with the deployment's flow.
             let linked = try json(try await post(client, "/api/flow_runs/", #"{"flow_id":"\#(b)","deployment_id":"\#(dep)","labels":{"mine":"1"}}"#))
             #expect(linked["flow_id"] == .string(b))
-            #expect(linked["labels"] == .object([("prefect.flow.id", .string(a)), ("team", .string("x")), ("prefect.deployment.id", .string(dep)), ("mine", .string("1"))]))
+            #expect(
+                linked["labels"]
+                    == .object([
+                        ("prefect.flow.id", .string(a)), ("team", .string("x")), ("prefect.deployment.id", .string(dep)), ("mine", .string("1")),
+                    ])
+            )
             // A Scheduled state without a time is scheduled for now.
             let scheduled = try json(try await post(client, "/api/flow_runs/", #"{"flow_id":"\#(a)","state":{"type":"SCHEDULED"}}"#))
             #expect(scheduled["next_scheduled_start_time"] != .null && scheduled["state"]?["state_details"]?["scheduled_time"] != .null)
@@ -236,7 +286,11 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
             let empty = try await deployment(#","parameter_openapi_schema":{},"concurrency_options":{"collision_strategy":"ENQUEUE"}"#)
             #expect(empty["parameter_openapi_schema"] == .object([("type", .string("object")), ("properties", .emptyObject)]))
             #expect(empty["concurrency_options"] == .object([("collision_strategy", .string("ENQUEUE")), ("grace_period_seconds", .null)]))
-            let old = try await post(client, "/api/deployments/", #"{"name":"old","flow_id":"\#(a)","worker_pool_name":"p","work_pool_queue_name":"q"}"#)
+            let old = try await post(
+                client,
+                "/api/deployments/",
+                #"{"name":"old","flow_id":"\#(a)","worker_pool_name":"p","work_pool_queue_name":"q"}"#
+            )
             #expect(old.status == .created)
             let removed = try await post(client, "/api/deployments/", #"{"name":"old","flow_id":"\#(a)","schedule":null}"#)
             #expect(removed.status == .unprocessableContent)
@@ -250,9 +304,23 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
             var headers = HTTPFields()
             headers[HTTPField.Name("Prefect-Automation-Id")!] = automation
             headers[HTTPField.Name("Prefect-Automation-Name")!] = Data("nightly fixer".utf8).base64EncodedString()
-            let run = try json(try await client.execute(uri: "/api/flow_runs/", method: .post, headers: headers, body: ByteBuffer(string: #"{"flow_id":"\#(flowId)"}"#)))
-            #expect(run["created_by"] == .object([("id", .string(automation)), ("type", .string("AUTOMATION")), ("display_value", .string("nightly fixer"))]))
-            let count = try await post(client, "/api/flow_runs/count", #"{"flow_runs":{"created_by":{"type_":["AUTOMATION"],"id_":["\#(automation)"]}}}"#)
+            let run = try json(
+                try await client.execute(
+                    uri: "/api/flow_runs/",
+                    method: .post,
+                    headers: headers,
+                    body: ByteBuffer(string: #"{"flow_id":"\#(flowId)"}"#)
+                )
+            )
+            #expect(
+                run["created_by"]
+                    == .object([("id", .string(automation)), ("type", .string("AUTOMATION")), ("display_value", .string("nightly fixer"))])
+            )
+            let count = try await post(
+                client,
+                "/api/flow_runs/count",
+                #"{"flow_runs":{"created_by":{"type_":["AUTOMATION"],"id_":["\#(automation)"]}}}"#
+            )
             #expect(String(buffer: count.body) == "1")
         }
     }
@@ -264,7 +332,11 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
                 for i in 0..<8 {
                     group.addTask {
                         for j in 0..<25 {
-                            let created = try await post(client, "/api/flow_runs/", #"{"flow_id":"\#(flowId)","name":"r-\#(i)-\#(j)","idempotency_key":"k-\#(j % 10)-\#(i % 2)"}"#)
+                            let created = try await post(
+                                client,
+                                "/api/flow_runs/",
+                                #"{"flow_id":"\#(flowId)","name":"r-\#(i)-\#(j)","idempotency_key":"k-\#(j % 10)-\#(i % 2)"}"#
+                            )
                             guard created.status == .created || created.status == .ok else { throw UnexpectedResponse(created) }
                             let runId = try MoreRouteTests().id(created)
                             let set = try await post(client, "/api/flow_runs/\(runId)/set_state", #"{"state":{"type":"RUNNING"}}"#)
@@ -277,9 +349,15 @@ func post(_ client: any TestClientProtocol, _ path: String, _ body: String) asyn
             // 10 keys x 2 = 20 distinct idempotency keys: exactly 20 runs, each with a consistent history.
             #expect(String(buffer: try await post(client, "/api/flow_runs/count", "{}").body) == "20")
             let runs = try json(try await post(client, "/api/flow_runs/filter", "{}"))
-            guard case .array(let list) = runs else { Issue.record("not a list"); return }
+            guard case .array(let list) = runs else {
+                Issue.record("not a list")
+                return
+            }
             for run in list {
-                guard case .number(let n)? = run["run_count"], let count = Int(n) else { Issue.record("no run_count"); continue }
+                guard case .number(let n)? = run["run_count"], let count = Int(n) else {
+                    Issue.record("no run_count")
+                    continue
+                }
                 #expect(count >= 1 && run["state_type"] == .string("RUNNING"))
             }
         }

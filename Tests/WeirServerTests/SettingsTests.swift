@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WeirStore
+
 @testable import WeirServer
 
 /// Settings from the environment: empty text is unset, numbers and flags must parse, and the
@@ -12,13 +13,16 @@ import WeirStore
         #expect(try Settings.fromEnvironment(["HOME": "/some/dir"]).database == .sqlite(path: "/some/dir/.weir/weir.db"))
         // Neither: the passwd entry's home, never the filesystem root.
         guard case .sqlite(let path) = try Settings.fromEnvironment(["WEIR_HOME": "", "HOME": ""]).database else {
-            Issue.record("not sqlite"); return
+            Issue.record("not sqlite")
+            return
         }
         #expect(path.hasSuffix("/.weir/weir.db") && path != "/.weir/weir.db" || NSHomeDirectory() == "/")
     }
 
     @Test func emptyTextSettingsAreUnset() throws {
-        let s = try Settings.fromEnvironment(["HOME": "/h", "PREFECT_SERVER_API_HOST": "", "PREFECT_SERVER_DATABASE_CONNECTION_URL": "", "LOG_LEVEL": ""])
+        let s = try Settings.fromEnvironment([
+            "HOME": "/h", "PREFECT_SERVER_API_HOST": "", "PREFECT_SERVER_DATABASE_CONNECTION_URL": "", "LOG_LEVEL": "",
+        ])
         #expect(s.host == "127.0.0.1" && s.database == .sqlite(path: "/h/.weir/weir.db") && s.authString == nil && s.logLevel == .info)
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import Testing
 import WeirModels
+
 @testable import WeirStore
 
 /// Handing committed transactions' events to the server's sink.
@@ -13,8 +14,16 @@ import WeirModels
         let delivery = EventDelivery()
         let delivered = NIOLockedValueBox(0)
         delivery.set { events in delivered.withLockedValue { $0 += events.count } }
-        let event = Event(occurred: .now(), event: "weir.test", resource: .object([("prefect.resource.id", .string("weir.test"))]),
-                          related: [], payload: .emptyObject, id: UUID(), follows: nil, received: .now())
+        let event = Event(
+            occurred: .now(),
+            event: "weir.test",
+            resource: .object([("prefect.resource.id", .string("weir.test"))]),
+            related: [],
+            payload: .emptyObject,
+            id: UUID(),
+            follows: nil,
+            received: .now()
+        )
         let writes = 20_000
         let clock = ContinuousClock()
         let elapsed = try await clock.measure {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WeirModels
+
 @testable import WeirStore
 
 @Suite struct FlowRunFilterTests {
@@ -108,7 +109,9 @@ import WeirModels
             let ties = [tie1.id, tie2.id].sorted { $0.uuidString.lowercased() < $1.uuidString.lowercased() }
             #expect(byName == [s2.id, s1.id, done.id] + ties)
             #expect(try await names(.NAME_DESC) == (byName.reversed()))
-            #expect(try await names(.ID_DESC) == [s1, s2, done, tie1, tie2].map(\.id).sorted { $0.uuidString.lowercased() > $1.uuidString.lowercased() })
+            #expect(
+                try await names(.ID_DESC) == [s1, s2, done, tie1, tie2].map(\.id).sorted { $0.uuidString.lowercased() > $1.uuidString.lowercased() }
+            )
             let paged = try await store.flowRuns.filter(try runsQuery(#"{"sort":"NAME_ASC","limit":2,"offset":2}"#)).map(\.id)
             #expect(paged == Array(byName[2..<4]))
         }
@@ -117,7 +120,9 @@ import WeirModels
     @Test func poolsAndQueuesJoinThroughTheQueueId() async throws {
         try await withStore { store in
             let (flow, _) = try await store.flows.create(FlowCreate(name: "f"))
-            _ = try await store.workPools.create(try #require(WorkPoolCreate.read(JSONField(value: try JSONParser.parse(#"{"name":"pool"}"#), loc: [], context: ValidationContext()))))
+            _ = try await store.workPools.create(
+                try #require(WorkPoolCreate.read(JSONField(value: try JSONParser.parse(#"{"name":"pool"}"#), loc: [], context: ValidationContext())))
+            )
             let pooled = try await store.run(flow, name: "p", pool: "pool")
             let named = try await store.run(flow, name: "n", queue: "default")
             #expect(pooled.workQueueName == "default" && pooled.workPoolName == "pool")
@@ -147,7 +152,21 @@ import WeirModels
             let run = try await store.run(flow, name: "r")
             let other = try await store.run(flow, name: "other")
             func task(_ key: String, _ state: StateType) async throws -> TaskRun {
-                let c = TaskRunCreate(id: nil, state: StateCreate(type: state), name: key, flowRunId: run.id, taskKey: key, dynamicKey: "0", cacheKey: nil, cacheExpiration: nil, taskVersion: nil, empiricalPolicy: .emptyObject, tags: ["t-\(key)"], labels: .emptyObject, taskInputs: .emptyObject)
+                let c = TaskRunCreate(
+                    id: nil,
+                    state: StateCreate(type: state),
+                    name: key,
+                    flowRunId: run.id,
+                    taskKey: key,
+                    dynamicKey: "0",
+                    cacheKey: nil,
+                    cacheExpiration: nil,
+                    taskVersion: nil,
+                    empiricalPolicy: .emptyObject,
+                    tags: ["t-\(key)"],
+                    labels: .emptyObject,
+                    taskInputs: .emptyObject
+                )
                 return try await store.taskRuns.create(c).0
             }
             _ = try await task("a", .COMPLETED)
@@ -165,10 +184,18 @@ import WeirModels
             let (flow, _) = try await store.flows.create(FlowCreate(name: "f"))
             let run = try await store.run(flow, name: "r", state: scheduled(t0), at: t0)
             _ = try await store.flowRuns.setState(run.id, SetStateRequest(state: StateCreate(type: .RUNNING)), now: t0.adding(seconds: 5))
-            let result = try #require(try await store.flowRuns.setState(run.id, SetStateRequest(state: StateCreate(type: .COMPLETED), force: true), now: t0.adding(seconds: 7)))
+            let result = try #require(
+                try await store.flowRuns.setState(
+                    run.id,
+                    SetStateRequest(state: StateCreate(type: .COMPLETED), force: true),
+                    now: t0.adding(seconds: 7)
+                )
+            )
             #expect(result.status == .ACCEPT && result.wroteState && result.state?.stateDetails.flowRunId == run.id)
             let after = try #require(try await store.flowRuns.get(run.id))
-            #expect(after.runCount == 1 && after.totalRunTime == 2 && after.startTime == t0.adding(seconds: 5) && after.endTime == t0.adding(seconds: 7))
+            #expect(
+                after.runCount == 1 && after.totalRunTime == 2 && after.startTime == t0.adding(seconds: 5) && after.endTime == t0.adding(seconds: 7)
+            )
             #expect(after.expectedStartTime == t0 && after.nextScheduledStartTime == nil && after.stateName == "Completed")
             #expect(try await store.flowRuns.setState(UUID(), SetStateRequest(state: StateCreate(type: .RUNNING))) == nil)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WeirModels
+
 @testable import WeirStore
 
 /// `weir import`: runs in the API's read shape load as they were, and read back the same.
@@ -12,9 +13,15 @@ import WeirModels
     @Test func importedRunsReadBackAsExported() async throws {
         try await withStore { store in
             let (flow, _) = try await store.flows.create(FlowCreate(name: "imported"), now: t0)
-            let pool = try #require(WorkPoolCreate.read(JSONField(value: try JSONParser.parse(#"{"name":"pool-a","type":"process"}"#), loc: [], context: ValidationContext())))
+            let pool = try #require(
+                WorkPoolCreate.read(
+                    JSONField(value: try JSONParser.parse(#"{"name":"pool-a","type":"process"}"#), loc: [], context: ValidationContext())
+                )
+            )
             _ = try await store.workPools.create(pool, now: t0)
-            let runId = UUID().lowercased, stateId = UUID().lowercased, taskId = UUID().lowercased
+            let runId = UUID().lowercased
+            let stateId = UUID().lowercased
+            let taskId = UUID().lowercased
             let lines = [
                 #"{"id":"\#(runId)","created":"2026-01-01T00:00:00Z","updated":"2026-01-01T00:02:00Z","name":"old-run","flow_id":"\#(flow.id.lowercased)","tags":["prod","eu"],"parameters":{"x":1},"work_pool_name":"pool-a","state_type":"COMPLETED","state_name":"Completed","state":{"id":"\#(stateId)","type":"COMPLETED","name":"Completed","timestamp":"2026-01-01T00:01:30Z","message":"done","state_details":{}},"run_count":1,"expected_start_time":"2026-01-01T00:00:00Z","start_time":"2026-01-01T00:00:30Z","end_time":"2026-01-01T00:01:30Z","total_run_time":60.0}"#,
                 #"{"id":"\#(taskId)","name":"t-0","flow_run_id":"\#(runId)","task_key":"t","dynamic_key":"0","state":{"type":"FAILED","name":"Failed","timestamp":"2026-01-01T00:01:00Z"},"run_count":1}"#,
@@ -29,7 +36,9 @@ import WeirModels
             #expect(try await store.states.history(kind: .flow, runId: run.id).map(\.message) == ["done"])
             let failedTasks = try await store.flowRuns.count(try countQuery(#"{"task_runs":{"state":{"type":{"any_":["FAILED"]}}}}"#))
             #expect(failedTasks == 1)
-            let tagged = try await store.flowRuns.filter(try runsQuery(#"{"flow_runs":{"tags":{"all_":["eu","prod"]}},"work_pools":{"name":{"any_":["pool-a"]}}}"#))
+            let tagged = try await store.flowRuns.filter(
+                try runsQuery(#"{"flow_runs":{"tags":{"all_":["eu","prod"]}},"work_pools":{"name":{"any_":["pool-a"]}}}"#)
+            )
             #expect(tagged.map(\.id) == [run.id])
 
             // Importing the same lines again changes nothing.

@@ -2,14 +2,30 @@ import Foundation
 import Testing
 import WeirModels
 import WeirOrchestration
+
 @testable import WeirStore
 
 /// Whole run lifecycles through the store and the core policies.
 @Suite struct LifecycleTests {
     let t0 = Timestamp(iso8601: "2026-01-01T00:00:00Z")!
 
-    func propose(_ store: Store, _ id: UUID, _ type: StateType, name: String? = nil, at seconds: Double, force: Bool = false, details: StateDetails = StateDetails(), data: JSONValue? = nil) async throws -> OrchestrationResult {
-        try #require(try await store.flowRuns.setState(id, SetStateRequest(state: StateCreate(type: type, name: name, data: data, stateDetails: details), force: force), now: t0.adding(seconds: seconds)))
+    func propose(
+        _ store: Store,
+        _ id: UUID,
+        _ type: StateType,
+        name: String? = nil,
+        at seconds: Double,
+        force: Bool = false,
+        details: StateDetails = StateDetails(),
+        data: JSONValue? = nil
+    ) async throws -> OrchestrationResult {
+        try #require(
+            try await store.flowRuns.setState(
+                id,
+                SetStateRequest(state: StateCreate(type: type, name: name, data: data, stateDetails: details), force: force),
+                now: t0.adding(seconds: seconds)
+            )
+        )
     }
 
     func flowRun(_ store: Store, retries: Int? = nil, retryDelay: Int? = nil, state: StateCreate? = nil) async throws -> FlowRun {
@@ -100,21 +116,58 @@ import WeirOrchestration
             let run = try await flowRun(store)
             _ = try await propose(store, run.id, .RUNNING, at: 1)
             func task(_ key: String) async throws -> TaskRun {
-                try await store.taskRuns.create(TaskRunCreate(id: nil, state: nil, name: key, flowRunId: run.id, taskKey: key, dynamicKey: "0", cacheKey: nil, cacheExpiration: nil, taskVersion: nil, empiricalPolicy: .emptyObject, tags: [], labels: .emptyObject, taskInputs: .emptyObject), now: t0).0
+                try await store.taskRuns.create(
+                    TaskRunCreate(
+                        id: nil,
+                        state: nil,
+                        name: key,
+                        flowRunId: run.id,
+                        taskKey: key,
+                        dynamicKey: "0",
+                        cacheKey: nil,
+                        cacheExpiration: nil,
+                        taskVersion: nil,
+                        empiricalPolicy: .emptyObject,
+                        tags: [],
+                        labels: .emptyObject,
+                        taskInputs: .emptyObject
+                    ),
+                    now: t0
+                ).0
             }
             var details = StateDetails()
             details.cacheKey = "expensive-result"
             let first = try await task("a")
-            _ = try await store.taskRuns.setState(first.id, SetStateRequest(state: StateCreate(type: .RUNNING, stateDetails: details)), now: t0.adding(seconds: 2))
+            _ = try await store.taskRuns.setState(
+                first.id,
+                SetStateRequest(state: StateCreate(type: .RUNNING, stateDetails: details)),
+                now: t0.adding(seconds: 2)
+            )
             let result = JSONValue.object([("storage_key", .string("/results/1"))])
-            _ = try await store.taskRuns.setState(first.id, SetStateRequest(state: StateCreate(type: .COMPLETED, data: result, stateDetails: details)), now: t0.adding(seconds: 3))
+            _ = try await store.taskRuns.setState(
+                first.id,
+                SetStateRequest(state: StateCreate(type: .COMPLETED, data: result, stateDetails: details)),
+                now: t0.adding(seconds: 3)
+            )
             let second = try await task("b")
-            let cached = try #require(try await store.taskRuns.setState(second.id, SetStateRequest(state: StateCreate(type: .RUNNING, stateDetails: details)), now: t0.adding(seconds: 4)))
+            let cached = try #require(
+                try await store.taskRuns.setState(
+                    second.id,
+                    SetStateRequest(state: StateCreate(type: .RUNNING, stateDetails: details)),
+                    now: t0.adding(seconds: 4)
+                )
+            )
             #expect(cached.status == .REJECT && cached.state?.type == .COMPLETED && cached.state?.name == "Cached" && cached.state?.data == result)
             var refresh = details
             refresh.refreshCache = true
             let third = try await task("c")
-            #expect(try await store.taskRuns.setState(third.id, SetStateRequest(state: StateCreate(type: .RUNNING, stateDetails: refresh)), now: t0.adding(seconds: 5))?.status == .ACCEPT)
+            #expect(
+                try await store.taskRuns.setState(
+                    third.id,
+                    SetStateRequest(state: StateCreate(type: .RUNNING, stateDetails: refresh)),
+                    now: t0.adding(seconds: 5)
+                )?.status == .ACCEPT
+            )
         }
     }
 

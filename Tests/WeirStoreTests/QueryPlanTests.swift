@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import WeirModels
-@testable import WeirStore
 import WeirTestSupport
+
+@testable import WeirStore
 
 /// Every benchmark sort is served by an index (no temporary B-tree for ORDER BY), and selective
 /// filters search an index instead of scanning the table. On PostgreSQL, whose planner rightly
@@ -21,7 +22,10 @@ import WeirTestSupport
         ("deployment", #"{"deployments":{"id":{"any_":["6a1e0f1c-3c4b-4f0e-9a55-1f2d3c4b5a69"]}}}"#),
         ("work pool", #"{"work_pools":{"name":{"any_":["pool-1"]}}}"#),
         ("task run state", #"{"task_runs":{"state":{"type":{"any_":["FAILED"]}}}}"#),
-        ("parent task run", #"{"flow_runs":{"parent_task_run_id":{"any_":["6a1e0f1c-3c4b-4f0e-9a55-1f2d3c4b5a69"]}},"sort":"EXPECTED_START_TIME_DESC","limit":1}"#),
+        (
+            "parent task run",
+            #"{"flow_runs":{"parent_task_run_id":{"any_":["6a1e0f1c-3c4b-4f0e-9a55-1f2d3c4b5a69"]}},"sort":"EXPECTED_START_TIME_DESC","limit":1}"#
+        ),
     ]
 
     @Test(arguments: bodies)

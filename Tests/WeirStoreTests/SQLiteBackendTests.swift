@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import WeirModels
-@testable import WeirStore
 import WeirTestSupport
+
+@testable import WeirStore
 
 /// The embedded database's connections: statements on each connection's own thread, cached
 /// statements that see schema changes, and a write-ahead log that stays bounded under load.

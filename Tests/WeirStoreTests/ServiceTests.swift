@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import WeirModels
-@testable import WeirStore
 import WeirTestSupport
+
+@testable import WeirStore
 
 /// The store side of the background services.
 @Suite struct ServiceTests {

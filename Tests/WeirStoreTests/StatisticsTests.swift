@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import WeirModels
-@testable import WeirStore
 import WeirTestSupport
+
+@testable import WeirStore
 
 /// The query planner's statistics follow a database that grows under a running server, as they
 /// would after a restart (issue 12: a body ran 7.6x slower until Weir was restarted).
@@ -12,7 +13,8 @@ import WeirTestSupport
         try (0..<count).map { i in
             let flow = flows[i % flows.count]
             let state = ["COMPLETED", "FAILED", "RUNNING", "SCHEDULED"][i % 4]
-            let text = #"{"id":"\#(UUID().lowercased)","name":"run-\#(i)","flow_id":"\#(flow.id.lowercased)","tags":["t\#(i % 7)"],"state_type":"\#(state)","expected_start_time":"2026-01-01T00:00:00Z"}"#
+            let text =
+                #"{"id":"\#(UUID().lowercased)","name":"run-\#(i)","flow_id":"\#(flow.id.lowercased)","tags":["t\#(i % 7)"],"state_type":"\#(state)","expected_start_time":"2026-01-01T00:00:00Z"}"#
             return try ImportRecord.read(try JSONParser.parse(text))
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
 import WeirModels
-@testable import WeirStore
 import WeirTestSupport
+
+@testable import WeirStore
 
 /// A store on a fresh database (SQLite, or PostgreSQL when `WEIR_TEST_DATABASE_URL` is set).
 func withStore(_ body: (Store) async throws -> Void) async throws {
@@ -20,7 +21,17 @@ func countQuery(_ text: String) throws -> CountFlowRunsQuery {
 
 extension Store {
     /// Creates a run of `flow` with a name, tags and an initial state.
-    func run(_ flow: Flow, name: String, tags: [String] = [], state: StateCreate? = nil, pool: String? = nil, queue: String? = nil, key: String? = nil, parentTaskRunId: UUID? = nil, at now: Timestamp = .now()) async throws -> FlowRun {
+    func run(
+        _ flow: Flow,
+        name: String,
+        tags: [String] = [],
+        state: StateCreate? = nil,
+        pool: String? = nil,
+        queue: String? = nil,
+        key: String? = nil,
+        parentTaskRunId: UUID? = nil,
+        at now: Timestamp = .now()
+    ) async throws -> FlowRun {
         var c = FlowRunCreate()
         c.flowId = flow.id
         c.name = name

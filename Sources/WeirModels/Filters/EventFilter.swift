@@ -28,7 +28,8 @@ public struct EventFilter: Sendable, Equatable {
         public var labels: [(String, [String])]?
 
         public static func == (a: RelatedFilter, b: RelatedFilter) -> Bool {
-            a.ids == b.ids && a.idPrefixes == b.idPrefixes && a.roles == b.roles && a.labels?.map(\.0) == b.labels?.map(\.0) && a.labels?.map(\.1) == b.labels?.map(\.1)
+            a.ids == b.ids && a.idPrefixes == b.idPrefixes && a.roles == b.roles && a.labels?.map(\.0) == b.labels?.map(\.0)
+                && a.labels?.map(\.1) == b.labels?.map(\.1)
         }
 
         func matches(_ resource: JSONValue) -> Bool {
@@ -58,8 +59,16 @@ public struct EventFilter: Sendable, Equatable {
     static func glob(_ pattern: String, _ value: String) -> Bool {
         var p = Substring(pattern)
         var negate = false
-        if p.hasPrefix("!") { negate = true; p = p.dropFirst() }
-        let regex = "^" + NSRegularExpression.escapedPattern(for: String(p)).replacingOccurrences(of: "\\*", with: ".*").replacingOccurrences(of: "\\?", with: ".") + "$"
+        if p.hasPrefix("!") {
+            negate = true
+            p = p.dropFirst()
+        }
+        let regex =
+            "^"
+            + NSRegularExpression.escapedPattern(for: String(p)).replacingOccurrences(of: "\\*", with: ".*").replacingOccurrences(
+                of: "\\?",
+                with: "."
+            ) + "$"
         let found = value.range(of: regex, options: .regularExpression) != nil
         return negate ? !found : found
     }
@@ -121,10 +130,14 @@ public struct EventFilter: Sendable, Equatable {
         filter.related = relatedList(r["related"], roles: true) ?? []
         filter.anyResource = relatedList(r["any_resource"], roles: false) ?? []
         if let idf = r["id"].isAbsentOrNull ? nil : r["id"].model(known: ["id"]) { filter.ids = idf["id"].uuids() }
-        if let t = r["text"].isAbsentOrNull ? nil : r["text"].model(known: ["query"]), let q = t.required("query")?.string() { filter.text = TextSearchQuery(q) }
+        if let t = r["text"].isAbsentOrNull ? nil : r["text"].model(known: ["query"]), let q = t.required("query")?.string() {
+            filter.text = TextSearchQuery(q)
+        }
         if !r["order"].isAbsentOrNull {
             let o = r["order"]
-            if case .string(let s)? = o.value, s == "ASC" || s == "DESC" { filter.ascending = s == "ASC" } else {
+            if case .string(let s)? = o.value, s == "ASC" || s == "DESC" {
+                filter.ascending = s == "ASC"
+            } else {
                 o.fail("enum", "Input should be 'ASC' or 'DESC'", ctx: .object([("expected", .string("'ASC' or 'DESC'"))]))
             }
         }
@@ -148,7 +161,9 @@ public struct EventFilter: Sendable, Equatable {
         if case .array(let list) = value { items = list } else { items = [value] }
         return items.enumerated().compactMap { i, item in
             let field = JSONField(value: item, loc: f.loc + (value == item ? [] : [.index(i)]), context: f.context)
-            guard let r = field.model(known: roles ? ["id", "role", "resources_in_roles", "labels"] : ["id", "id_prefix", "labels"]) else { return nil }
+            guard let r = field.model(known: roles ? ["id", "role", "resources_in_roles", "labels"] : ["id", "id_prefix", "labels"]) else {
+                return nil
+            }
             var labels = self.labels(r["labels"])
             var roleList = roles ? r["role"].strings() : nil
             if let l = labels, let i = l.firstIndex(where: { $0.0 == "prefect.resource.role" }) {

@@ -15,9 +15,13 @@ public struct ReadEventsQuery: Sendable {
         var limit = 50
         let lf = r["limit"]
         if !lf.isAbsentOrNull, let l = lf.int() {
-            if l < 0 { lf.fail("greater_than_equal", "Input should be greater than or equal to 0", ctx: .object([("ge", .number("0"))])) }
-            else if l > 50 { lf.fail("less_than_equal", "Input should be less than or equal to 50", ctx: .object([("le", .number("50"))])) }
-            else { limit = l }
+            if l < 0 {
+                lf.fail("greater_than_equal", "Input should be greater than or equal to 0", ctx: .object([("ge", .number("0"))]))
+            } else if l > 50 {
+                lf.fail("less_than_equal", "Input should be less than or equal to 50", ctx: .object([("le", .number("50"))]))
+            } else {
+                limit = l
+            }
         }
         try context.check()
         guard let filter else { throw ValidationFailure([]) }
@@ -55,7 +59,9 @@ public struct CountEventsQuery: Sendable {
     /// Too many buckets: the reference's 422 detail.
     public struct TooManyBuckets: Error {
         public var count: Int
-        public var detail: String { "The given interval would create \(count) buckets, which is too many. Please increase the interval or reduce the time range to produce 1000 buckets or fewer." }
+        public var detail: String {
+            "The given interval would create \(count) buckets, which is too many. Please increase the interval or reduce the time range to produce 1000 buckets or fewer."
+        }
     }
 
     /// Validates a body (`filter` is required).
@@ -66,7 +72,15 @@ public struct CountEventsQuery: Sendable {
         let unit = r["time_unit"].isAbsentOrNull ? .day : (r["time_unit"].enumeration(EventTimeUnit.self) ?? .day)
         var interval = 1.0
         if !r["time_interval"].isAbsentOrNull, let i = r["time_interval"].double() {
-            if i < 0.01 { r["time_interval"].fail("greater_than_equal", "Input should be greater than or equal to 0.01", ctx: .object([("ge", .number("0.01"))])) } else { interval = i }
+            if i < 0.01 {
+                r["time_interval"].fail(
+                    "greater_than_equal",
+                    "Input should be greater than or equal to 0.01",
+                    ctx: .object([("ge", .number("0.01"))])
+                )
+            } else {
+                interval = i
+            }
         }
         try context.check()
         guard let filter else { throw ValidationFailure([]) }
@@ -87,11 +101,16 @@ public struct EventCount: Sendable, Equatable, JSONWritable {
     /// Writes `{value, label, count, start_time, end_time}`.
     public func write(to w: inout JSONWriter) {
         w.beginObject()
-        w.key("value"); w.string(value)
-        w.key("label"); w.string(label)
-        w.key("count"); w.int(count)
-        w.key("start_time"); w.date(startTime)
-        w.key("end_time"); w.date(endTime)
+        w.key("value")
+        w.string(value)
+        w.key("label")
+        w.string(label)
+        w.key("count")
+        w.int(count)
+        w.key("start_time")
+        w.date(startTime)
+        w.key("end_time")
+        w.date(endTime)
         w.endObject()
     }
 
@@ -105,7 +124,11 @@ public struct EventCount: Sendable, Equatable, JSONWritable {
                 let key = countable == .event ? e.event : e.resourceId
                 var label = key
                 if countable == .resource {
-                    if case .string(let n)? = e.resource["prefect.resource.name"] { label = n } else if case .string(let n)? = e.resource["prefect.name"] { label = n }
+                    if case .string(let n)? = e.resource["prefect.resource.name"] {
+                        label = n
+                    } else if case .string(let n)? = e.resource["prefect.name"] {
+                        label = n
+                    }
                 }
                 if var g = groups[key] {
                     g.count += 1
@@ -116,8 +139,10 @@ public struct EventCount: Sendable, Equatable, JSONWritable {
                     groups[key] = (label, 1, e.occurred, e.occurred)
                 }
             }
-            return groups.map { EventCount(value: $0.key, label: $0.value.label, count: $0.value.count, startTime: $0.value.first, endTime: $0.value.last) }
-                .sorted { ($1.count, $0.label) < ($0.count, $1.label) }
+            return groups.map {
+                EventCount(value: $0.key, label: $0.value.label, count: $0.value.count, startTime: $0.value.first, endTime: $0.value.last)
+            }
+            .sorted { ($1.count, $0.label) < ($0.count, $1.label) }
         case .day, .time:
             let width = Int64((countable == .day ? 86_400 : query.unit.seconds * query.interval) * 1_000_000)
             let pivot = Timestamp(iso8601: "2024-04-01T00:00:00Z")!.microseconds
@@ -137,7 +162,13 @@ public struct EventCount: Sendable, Equatable, JSONWritable {
                 let start = Timestamp(microseconds: pivot + (first + Int64(i)) * width)
                 var label = start.description
                 label.removeLast()
-                return EventCount(value: String(i), label: label + "+00:00", count: n, startTime: start, endTime: Timestamp(microseconds: start.microseconds + width - 1))
+                return EventCount(
+                    value: String(i),
+                    label: label + "+00:00",
+                    count: n,
+                    startTime: start,
+                    endTime: Timestamp(microseconds: start.microseconds + width - 1)
+                )
             }
         }
     }

@@ -58,7 +58,9 @@ public enum Filters {
     static func anyUUID(_ c: FilterColumn) -> Criterion { { f in f.uuids().map { [.in(c, $0.map(FilterValue.uuid))] } } }
     static func notAnyUUID(_ c: FilterColumn) -> Criterion { { f in f.uuids().map { $0.isEmpty ? [] : [.notIn(c, $0.map(FilterValue.uuid))] } } }
     static func anyString(_ c: FilterColumn) -> Criterion { { f in f.strings().map { [.in(c, $0.map(FilterValue.string))] } } }
-    static func notAnyString(_ c: FilterColumn) -> Criterion { { f in f.strings().map { $0.isEmpty ? [] : [.notIn(c, $0.map(FilterValue.string))] } } }
+    static func notAnyString(_ c: FilterColumn) -> Criterion {
+        { f in f.strings().map { $0.isEmpty ? [] : [.notIn(c, $0.map(FilterValue.string))] } }
+    }
     static func like(_ c: FilterColumn) -> Criterion { { f in f.string().map { $0.isEmpty ? [] : [.contains(c, $0)] } } }
     static func tagsAll(_ c: FilterColumn) -> Criterion { { f in f.strings().map { $0.isEmpty ? [] : [.tagsContainAll(c, $0)] } } }
     static func tagsAny(_ c: FilterColumn) -> Criterion { { f in f.strings().map { [.tagsOverlap(c, $0)] } } }
@@ -97,58 +99,95 @@ public enum Filters {
 
     /// `FlowFilter`.
     public static func flow(_ f: JSONField) -> Condition? {
-        object(f, hasOperator: true, [
-            "id": nested(hasOperator: false, ["any_": anyUUID(.flowId), "not_any_": notAnyUUID(.flowId)]),
-            "deployment": nested(hasOperator: true, ["is_null_": { f in f.bool().map { [$0 ? .not(.exists(.flowDeployments, .always)) : .exists(.flowDeployments, .always)] } }]),
-            "name": nested(hasOperator: false, ["any_": anyString(.flowName), "like_": like(.flowName)]),
-            "tags": nested(hasOperator: true, ["all_": tagsAll(.flowTags), "is_null_": tagsIsNull(.flowTags)]),
-        ])
+        object(
+            f,
+            hasOperator: true,
+            [
+                "id": nested(hasOperator: false, ["any_": anyUUID(.flowId), "not_any_": notAnyUUID(.flowId)]),
+                "deployment": nested(
+                    hasOperator: true,
+                    ["is_null_": { f in f.bool().map { [$0 ? .not(.exists(.flowDeployments, .always)) : .exists(.flowDeployments, .always)] } }]
+                ),
+                "name": nested(hasOperator: false, ["any_": anyString(.flowName), "like_": like(.flowName)]),
+                "tags": nested(hasOperator: true, ["all_": tagsAll(.flowTags), "is_null_": tagsIsNull(.flowTags)]),
+            ]
+        )
     }
 
     /// `FlowRunFilter`.
     public static func flowRun(_ f: JSONField) -> Condition? {
-        object(f, hasOperator: true, [
-            "id": nested(hasOperator: false, ["any_": anyUUID(.runId), "not_any_": notAnyUUID(.runId)]),
-            "name": nested(hasOperator: false, ["any_": anyString(.runName), "like_": like(.runName)]),
-            "tags": nested(hasOperator: true, ["all_": tagsAll(.runTags), "any_": tagsAny(.runTags), "is_null_": tagsIsNull(.runTags)]),
-            "deployment_id": nested(hasOperator: true, ["any_": anyUUID(.runDeploymentId), "is_null_": isNull(.runDeploymentId)]),
-            "work_queue_name": nested(hasOperator: true, ["any_": anyString(.runWorkQueueName), "is_null_": isNull(.runWorkQueueName)]),
-            "state": nested(hasOperator: true, [
-                "type": droppingTrue(nested(hasOperator: false, ["any_": stateTypes(.runStateType, negate: false), "not_any_": stateTypes(.runStateType, negate: true)])),
-                "name": droppingTrue(nested(hasOperator: false, ["any_": anyString(.runStateName), "not_any_": notAnyString(.runStateName)])),
-            ]),
-            "flow_version": nested(hasOperator: false, ["any_": anyString(.runFlowVersion)]),
-            "start_time": timeFilter(.runStartTime, comparedColumn: .runStartOrExpected, nullable: true),
-            "end_time": timeFilter(.runEndTime, nullable: true),
-            "expected_start_time": timeFilter(.runExpectedStartTime, nullable: false),
-            "next_scheduled_start_time": timeFilter(.runNextScheduledStartTime, nullable: false),
-            "parent_flow_run_id": nested(hasOperator: true, ["any_": { f in f.uuids().map { [.exists(.runParentTaskRun, .in(.taskFlowRunId, $0.map(FilterValue.uuid)))] } }]),
-            "parent_task_run_id": nested(hasOperator: true, ["any_": anyUUID(.runParentTaskRunId), "is_null_": isNull(.runParentTaskRunId)]),
-            "idempotency_key": nested(hasOperator: false, ["any_": anyString(.runIdempotencyKey), "not_any_": notAnyString(.runIdempotencyKey)]),
-            "created_by": nested(hasOperator: true, [
-                "id_": { f in f.uuids().map { [.in(.runCreatedById, $0.map { .string($0.uuidString.lowercased()) })] } },
-                "type_": anyString(.runCreatedByType),
-                "is_null_": isNull(.runCreatedBy),
-            ]),
-        ])
+        object(
+            f,
+            hasOperator: true,
+            [
+                "id": nested(hasOperator: false, ["any_": anyUUID(.runId), "not_any_": notAnyUUID(.runId)]),
+                "name": nested(hasOperator: false, ["any_": anyString(.runName), "like_": like(.runName)]),
+                "tags": nested(hasOperator: true, ["all_": tagsAll(.runTags), "any_": tagsAny(.runTags), "is_null_": tagsIsNull(.runTags)]),
+                "deployment_id": nested(hasOperator: true, ["any_": anyUUID(.runDeploymentId), "is_null_": isNull(.runDeploymentId)]),
+                "work_queue_name": nested(hasOperator: true, ["any_": anyString(.runWorkQueueName), "is_null_": isNull(.runWorkQueueName)]),
+                "state": nested(
+                    hasOperator: true,
+                    [
+                        "type": droppingTrue(
+                            nested(
+                                hasOperator: false,
+                                ["any_": stateTypes(.runStateType, negate: false), "not_any_": stateTypes(.runStateType, negate: true)]
+                            )
+                        ),
+                        "name": droppingTrue(
+                            nested(hasOperator: false, ["any_": anyString(.runStateName), "not_any_": notAnyString(.runStateName)])
+                        ),
+                    ]
+                ),
+                "flow_version": nested(hasOperator: false, ["any_": anyString(.runFlowVersion)]),
+                "start_time": timeFilter(.runStartTime, comparedColumn: .runStartOrExpected, nullable: true),
+                "end_time": timeFilter(.runEndTime, nullable: true),
+                "expected_start_time": timeFilter(.runExpectedStartTime, nullable: false),
+                "next_scheduled_start_time": timeFilter(.runNextScheduledStartTime, nullable: false),
+                "parent_flow_run_id": nested(
+                    hasOperator: true,
+                    ["any_": { f in f.uuids().map { [.exists(.runParentTaskRun, .in(.taskFlowRunId, $0.map(FilterValue.uuid)))] } }]
+                ),
+                "parent_task_run_id": nested(hasOperator: true, ["any_": anyUUID(.runParentTaskRunId), "is_null_": isNull(.runParentTaskRunId)]),
+                "idempotency_key": nested(hasOperator: false, ["any_": anyString(.runIdempotencyKey), "not_any_": notAnyString(.runIdempotencyKey)]),
+                "created_by": nested(
+                    hasOperator: true,
+                    [
+                        "id_": { f in f.uuids().map { [.in(.runCreatedById, $0.map { .string($0.uuidString.lowercased()) })] } },
+                        "type_": anyString(.runCreatedByType),
+                        "is_null_": isNull(.runCreatedBy),
+                    ]
+                ),
+            ]
+        )
     }
 
     /// `TaskRunFilter`.
     public static func taskRun(_ f: JSONField) -> Condition? {
-        object(f, hasOperator: true, [
-            "id": nested(hasOperator: false, ["any_": anyUUID(.taskId)]),
-            "name": nested(hasOperator: false, ["any_": anyString(.taskName), "like_": like(.taskName)]),
-            "tags": nested(hasOperator: true, ["all_": tagsAll(.taskTags), "is_null_": tagsIsNull(.taskTags)]),
-            "state": nested(hasOperator: true, [
-                "type": droppingTrue(nested(hasOperator: false, ["any_": stateTypes(.taskStateType, negate: false)])),
-                "name": droppingTrue(nested(hasOperator: false, ["any_": anyString(.taskStateName)])),
-            ]),
-            "start_time": timeFilter(.taskStartTime, nullable: true),
-            "end_time": timeFilter(.taskEndTime, nullable: true),
-            "expected_start_time": timeFilter(.taskExpectedStartTime, nullable: false),
-            "subflow_runs": nested(hasOperator: false, ["exists_": { f in f.bool().map { [$0 ? .exists(.taskSubflowRuns, .always) : .not(.exists(.taskSubflowRuns, .always))] } }]),
-            "flow_run_id": { f in taskRunFlowRunId(f).map { [$0] } },
-        ])
+        object(
+            f,
+            hasOperator: true,
+            [
+                "id": nested(hasOperator: false, ["any_": anyUUID(.taskId)]),
+                "name": nested(hasOperator: false, ["any_": anyString(.taskName), "like_": like(.taskName)]),
+                "tags": nested(hasOperator: true, ["all_": tagsAll(.taskTags), "is_null_": tagsIsNull(.taskTags)]),
+                "state": nested(
+                    hasOperator: true,
+                    [
+                        "type": droppingTrue(nested(hasOperator: false, ["any_": stateTypes(.taskStateType, negate: false)])),
+                        "name": droppingTrue(nested(hasOperator: false, ["any_": anyString(.taskStateName)])),
+                    ]
+                ),
+                "start_time": timeFilter(.taskStartTime, nullable: true),
+                "end_time": timeFilter(.taskEndTime, nullable: true),
+                "expected_start_time": timeFilter(.taskExpectedStartTime, nullable: false),
+                "subflow_runs": nested(
+                    hasOperator: false,
+                    ["exists_": { f in f.bool().map { [$0 ? .exists(.taskSubflowRuns, .always) : .not(.exists(.taskSubflowRuns, .always))] } }]
+                ),
+                "flow_run_id": { f in taskRunFlowRunId(f).map { [$0] } },
+            ]
+        )
     }
 
     /// `TaskRunFilterFlowRunId`: `is_null_` defaults to false, and `is_null_: true` wins over `any_`.
@@ -165,7 +204,9 @@ public enum Filters {
         let nullField = r["is_null_"]
         var isNullValue: Bool? = false
         if nullField.value != nil {
-            if nullField.isAbsentOrNull { isNullValue = nil } else {
+            if nullField.isAbsentOrNull {
+                isNullValue = nil
+            } else {
                 isNullValue = nullField.bool()
                 if isNullValue == nil { ok = false }
             }
@@ -184,42 +225,72 @@ public enum Filters {
 
     /// `DeploymentFilter`.
     public static func deployment(_ f: JSONField) -> Condition? {
-        object(f, hasOperator: true, [
-            "id": nested(hasOperator: false, ["any_": anyUUID(.deploymentId), "not_any_": notAnyUUID(.deploymentId)]),
-            "name": nested(hasOperator: false, ["any_": anyString(.deploymentName), "like_": like(.deploymentName)]),
-            "flow_or_deployment_name": nested(hasOperator: false, ["like_": { f in
-                f.string().map { $0.isEmpty ? [] : [.or([.contains(.deploymentName, $0), .exists(.deploymentFlow, .contains(.flowName, $0))])] }
-            }]),
-            "paused": nested(hasOperator: false, ["eq_": { f in f.bool().map { [.equals(.deploymentPaused, .bool($0))] } }]),
-            "tags": nested(hasOperator: true, ["all_": tagsAll(.deploymentTags), "any_": tagsAny(.deploymentTags), "is_null_": tagsIsNull(.deploymentTags)]),
-            "work_queue_name": nested(hasOperator: false, ["any_": anyString(.deploymentWorkQueueName)]),
-            // Deprecated: validated, then left out entirely (no condition, not even TRUE), as the reference does.
-            "concurrency_limit": ignored(nested(hasOperator: false, [
-                "ge_": { f in f.int().map { _ in [] } },
-                "le_": { f in f.int().map { _ in [] } },
-                "is_null_": { f in f.bool().map { _ in [] } },
-            ])),
-        ])
+        object(
+            f,
+            hasOperator: true,
+            [
+                "id": nested(hasOperator: false, ["any_": anyUUID(.deploymentId), "not_any_": notAnyUUID(.deploymentId)]),
+                "name": nested(hasOperator: false, ["any_": anyString(.deploymentName), "like_": like(.deploymentName)]),
+                "flow_or_deployment_name": nested(
+                    hasOperator: false,
+                    [
+                        "like_": { f in
+                            f.string().map {
+                                $0.isEmpty ? [] : [.or([.contains(.deploymentName, $0), .exists(.deploymentFlow, .contains(.flowName, $0))])]
+                            }
+                        }
+                    ]
+                ),
+                "paused": nested(hasOperator: false, ["eq_": { f in f.bool().map { [.equals(.deploymentPaused, .bool($0))] } }]),
+                "tags": nested(
+                    hasOperator: true,
+                    ["all_": tagsAll(.deploymentTags), "any_": tagsAny(.deploymentTags), "is_null_": tagsIsNull(.deploymentTags)]
+                ),
+                "work_queue_name": nested(hasOperator: false, ["any_": anyString(.deploymentWorkQueueName)]),
+                // Deprecated: validated, then left out entirely (no condition, not even TRUE), as the reference does.
+                "concurrency_limit": ignored(
+                    nested(
+                        hasOperator: false,
+                        [
+                            "ge_": { f in f.int().map { _ in [] } },
+                            "le_": { f in f.int().map { _ in [] } },
+                            "is_null_": { f in f.bool().map { _ in [] } },
+                        ]
+                    )
+                ),
+            ]
+        )
     }
 
     /// `WorkPoolFilter`.
     public static func workPool(_ f: JSONField) -> Condition? {
-        object(f, hasOperator: true, [
-            "id": nested(hasOperator: false, ["any_": anyUUID(.poolId)]),
-            "name": nested(hasOperator: false, ["any_": anyString(.poolName)]),
-            "type": nested(hasOperator: false, ["any_": anyString(.poolType)]),
-        ])
+        object(
+            f,
+            hasOperator: true,
+            [
+                "id": nested(hasOperator: false, ["any_": anyUUID(.poolId)]),
+                "name": nested(hasOperator: false, ["any_": anyString(.poolName)]),
+                "type": nested(hasOperator: false, ["any_": anyString(.poolType)]),
+            ]
+        )
     }
 
     /// `WorkQueueFilter`.
     public static func workQueue(_ f: JSONField) -> Condition? {
-        let condition = object(f, hasOperator: true, [
-            "id": nested(hasOperator: false, ["any_": anyUUID(.queueId)]),
-            "name": nested(hasOperator: false, [
-                "any_": anyString(.queueName),
-                "startswith_": { f in f.strings().map { $0.isEmpty ? [emptyClause] : [.or($0.map { .startsWith(.queueName, $0) })] } },
-            ]),
-        ])
+        let condition = object(
+            f,
+            hasOperator: true,
+            [
+                "id": nested(hasOperator: false, ["any_": anyUUID(.queueId)]),
+                "name": nested(
+                    hasOperator: false,
+                    [
+                        "any_": anyString(.queueName),
+                        "startswith_": { f in f.strings().map { $0.isEmpty ? [emptyClause] : [.or($0.map { .startsWith(.queueName, $0) })] } },
+                    ]
+                ),
+            ]
+        )
         return condition == emptyClause ? .always : condition
     }
 }
@@ -227,28 +298,39 @@ public enum Filters {
 extension Filters {
     /// `LogFilter`.
     public static func log(_ f: JSONField) -> Condition? {
-        object(f, hasOperator: true, [
-            "level": nested(hasOperator: false, [
-                "ge_": { f in f.int().map { [.greaterOrEqual(.logLevel, .int($0))] } },
-                "le_": { f in f.int().map { [.lessOrEqual(.logLevel, .int($0))] } },
-            ]),
-            "timestamp": timeFilter(.logTimestamp, nullable: false),
-            "flow_run_id": nested(hasOperator: false, ["any_": anyUUID(.logFlowRunId)]),
-            "task_run_id": nested(hasOperator: false, ["any_": anyUUID(.logTaskRunId), "is_null_": isNull(.logTaskRunId)]),
-            "text": { f in
-                guard let r = f.model(known: ["query"]), let q = r.required("query")?.string() else { return nil }
-                if q.count > 200 {
-                    r["query"].fail("string_too_long", "String should have at most 200 characters", ctx: .object([("max_length", .number("200"))]))
-                    return nil
-                }
-                let parsed = TextSearchQuery(q)
-                var parts: [Condition] = []
-                if !parsed.include.isEmpty { parts.append(.some(parsed.include.map { .containsText(.logText, $0) })) }
-                if !parsed.exclude.isEmpty { parts.append(.all(parsed.exclude.map { .not(.containsText(.logText, $0)) })) }
-                if !parsed.required.isEmpty { parts.append(.all(parsed.required.map { .containsText(.logText, $0) })) }
-                return parts
-            },
-        ])
+        object(
+            f,
+            hasOperator: true,
+            [
+                "level": nested(
+                    hasOperator: false,
+                    [
+                        "ge_": { f in f.int().map { [.greaterOrEqual(.logLevel, .int($0))] } },
+                        "le_": { f in f.int().map { [.lessOrEqual(.logLevel, .int($0))] } },
+                    ]
+                ),
+                "timestamp": timeFilter(.logTimestamp, nullable: false),
+                "flow_run_id": nested(hasOperator: false, ["any_": anyUUID(.logFlowRunId)]),
+                "task_run_id": nested(hasOperator: false, ["any_": anyUUID(.logTaskRunId), "is_null_": isNull(.logTaskRunId)]),
+                "text": { f in
+                    guard let r = f.model(known: ["query"]), let q = r.required("query")?.string() else { return nil }
+                    if q.count > 200 {
+                        r["query"].fail(
+                            "string_too_long",
+                            "String should have at most 200 characters",
+                            ctx: .object([("max_length", .number("200"))])
+                        )
+                        return nil
+                    }
+                    let parsed = TextSearchQuery(q)
+                    var parts: [Condition] = []
+                    if !parsed.include.isEmpty { parts.append(.some(parsed.include.map { .containsText(.logText, $0) })) }
+                    if !parsed.exclude.isEmpty { parts.append(.all(parsed.exclude.map { .not(.containsText(.logText, $0)) })) }
+                    if !parsed.required.isEmpty { parts.append(.all(parsed.required.map { .containsText(.logText, $0) })) }
+                    return parts
+                },
+            ]
+        )
     }
 }
 

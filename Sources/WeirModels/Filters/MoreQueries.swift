@@ -23,7 +23,11 @@ public struct PageRequest: Sendable, Equatable {
         var page = 1
         let f = r["page"]
         if !f.isAbsentOrNull, let p = f.int() {
-            if p < 1 { f.fail("greater_than_equal", "Input should be greater than or equal to 1", ctx: .object([("ge", .number("1"))])) } else { page = p }
+            if p < 1 {
+                f.fail("greater_than_equal", "Input should be greater than or equal to 1", ctx: .object([("ge", .number("1"))]))
+            } else {
+                page = p
+            }
         }
         return (PageRequest(limit: paging.limit, page: page), problem)
     }
@@ -46,9 +50,18 @@ public struct TaskRunFilterSet: Sendable, Equatable {
         if !body["task_runs"].isAbsentOrNull, let c = Filters.taskRun(body["task_runs"]) { parts.append(c) }
         var runParts: [Condition] = []
         var runSide = false
-        if !body["flow_runs"].isAbsentOrNull { runSide = true; if let c = Filters.flowRun(body["flow_runs"]) { runParts.append(c) } }
-        if !body["flows"].isAbsentOrNull { runSide = true; if let c = Filters.flow(body["flows"]) { runParts.append(.exists(.runFlow, c)) } }
-        if !body["deployments"].isAbsentOrNull { runSide = true; if let c = Filters.deployment(body["deployments"]) { runParts.append(.exists(.runDeployment, c)) } }
+        if !body["flow_runs"].isAbsentOrNull {
+            runSide = true
+            if let c = Filters.flowRun(body["flow_runs"]) { runParts.append(c) }
+        }
+        if !body["flows"].isAbsentOrNull {
+            runSide = true
+            if let c = Filters.flow(body["flows"]) { runParts.append(.exists(.runFlow, c)) }
+        }
+        if !body["deployments"].isAbsentOrNull {
+            runSide = true
+            if let c = Filters.deployment(body["deployments"]) { runParts.append(.exists(.runDeployment, c)) }
+        }
         if runSide { parts.append(.exists(.taskFlowRun, .all(runParts))) }
         return TaskRunFilterSet(condition: .all(parts))
     }
@@ -116,7 +129,10 @@ public struct PaginateFlowRunsQuery: Sendable, Equatable {
         let (page, problem) = PageRequest.read(r, defaultLimit: defaultLimit)
         try context.check()
         if let problem { throw problem }
-        return PaginateFlowRunsQuery(query: ReadFlowRunsQuery(filter: filter, sort: sort, paging: Paging(limit: page.limit, offset: page.offset)), page: page)
+        return PaginateFlowRunsQuery(
+            query: ReadFlowRunsQuery(filter: filter, sort: sort, paging: Paging(limit: page.limit, offset: page.offset)),
+            page: page
+        )
     }
 }
 
@@ -137,9 +153,13 @@ public struct BulkQuery: Sendable, Equatable {
         var limit = 50
         let lf = r["limit"]
         if !lf.isAbsentOrNull, let l = lf.int() {
-            if l < 1 { lf.fail("greater_than_equal", "Input should be greater than or equal to 1", ctx: .object([("ge", .number("1"))])) }
-            else if l > 50 { lf.fail("less_than_equal", "Input should be less than or equal to 50", ctx: .object([("le", .number("50"))])) }
-            else { limit = l }
+            if l < 1 {
+                lf.fail("greater_than_equal", "Input should be greater than or equal to 1", ctx: .object([("ge", .number("1"))]))
+            } else if l > 50 {
+                lf.fail("less_than_equal", "Input should be less than or equal to 50", ctx: .object([("le", .number("50"))]))
+            } else {
+                limit = l
+            }
         }
         var q = BulkQuery(condition: condition, limit: limit)
         if withState {
@@ -211,12 +231,15 @@ public struct Patch: Sendable, Equatable {
 
     /// `FlowRunUpdate`: name, flow_version, parameters, empirical_policy, tags, infrastructure_pid, job_variables.
     public static func flowRun(_ field: JSONField) -> Patch? {
-        guard let r = field.model(known: ["name", "flow_version", "parameters", "empirical_policy", "tags", "infrastructure_pid", "job_variables"]) else { return nil }
+        guard let r = field.model(known: ["name", "flow_version", "parameters", "empirical_policy", "tags", "infrastructure_pid", "job_variables"])
+        else { return nil }
         var v: [String: JSONValue] = [:]
         if r["name"].value != nil { v["name"] = .string((r["name"].string()).flatMap { $0.isEmpty ? nil : $0 } ?? NameGenerator.slug()) }
         if r["flow_version"].value != nil { v["flow_version"] = r["flow_version"].string().map(JSONValue.string) ?? .null }
         if r["parameters"].value != nil, let p = r["parameters"].object() { v["parameters"] = p }
-        if r["empirical_policy"].value != nil, let p = FlowRunPolicy.read(r["empirical_policy"]) { v["empirical_policy"] = (try? JSONParser.parse(p.jsonBytes())) ?? .null }
+        if r["empirical_policy"].value != nil, let p = FlowRunPolicy.read(r["empirical_policy"]) {
+            v["empirical_policy"] = (try? JSONParser.parse(p.jsonBytes())) ?? .null
+        }
         if r["tags"].value != nil, let t = r["tags"].tags() { v["tags"] = .array(t.map(JSONValue.string)) }
         if r["infrastructure_pid"].value != nil { v["infrastructure_pid"] = r["infrastructure_pid"].string().map(JSONValue.string) ?? .null }
         if r["job_variables"].value != nil { v["job_variables"] = r["job_variables"].isAbsentOrNull ? .null : (r["job_variables"].object() ?? .null) }
@@ -257,14 +280,24 @@ public struct ReadDeploymentsQuery: Sendable, Equatable {
     /// Validates a body: the six filters relative to deployments, a sort and paging.
     public static func read(_ body: JSONValue?, defaultLimit: Int) throws -> ReadDeploymentsQuery {
         let context = ValidationContext()
-        let r = BodyReader.topLevel(body, context: context, fields: ["limit", "offset", "flows", "flow_runs", "task_runs", "deployments", "work_pools", "work_pool_queues", "sort"])
+        let r = BodyReader.topLevel(
+            body,
+            context: context,
+            fields: ["limit", "offset", "flows", "flow_runs", "task_runs", "deployments", "work_pools", "work_pool_queues", "sort"]
+        )
         var parts: [Condition] = []
         if !r["deployments"].isAbsentOrNull, let c = Filters.deployment(r["deployments"]) { parts.append(c) }
         if !r["flows"].isAbsentOrNull, let c = Filters.flow(r["flows"]) { parts.append(.exists(.deploymentFlow, c)) }
         var runParts: [Condition] = []
         var runSide = false
-        if !r["flow_runs"].isAbsentOrNull { runSide = true; if let c = Filters.flowRun(r["flow_runs"]) { runParts.append(c) } }
-        if !r["task_runs"].isAbsentOrNull { runSide = true; if let c = Filters.taskRun(r["task_runs"]) { runParts.append(.exists(.runTaskRuns, c)) } }
+        if !r["flow_runs"].isAbsentOrNull {
+            runSide = true
+            if let c = Filters.flowRun(r["flow_runs"]) { runParts.append(c) }
+        }
+        if !r["task_runs"].isAbsentOrNull {
+            runSide = true
+            if let c = Filters.taskRun(r["task_runs"]) { runParts.append(.exists(.runTaskRuns, c)) }
+        }
         if runSide { parts.append(.exists(.deploymentRuns, .all(runParts))) }
         if !r["work_pools"].isAbsentOrNull, let c = Filters.workPool(r["work_pools"]) { parts.append(.exists(.deploymentQueueAndPool, c)) }
         if !r["work_pool_queues"].isAbsentOrNull, let c = Filters.workQueue(r["work_pool_queues"]) { parts.append(.exists(.deploymentQueue, c)) }

@@ -139,7 +139,13 @@ public struct ReadFlowsQuery: Sendable, Equatable {
     /// Validates a body.
     public static func read(_ body: JSONValue?, defaultLimit: Int, counting: Bool, paginate: Bool = false) throws -> ReadFlowsQuery {
         let context = ValidationContext()
-        let r = BodyReader.topLevel(body, context: context, fields: (counting ? [] : ["sort", "limit", paginate ? "page" : "offset"]) + ["flows", "flow_runs", "task_runs", "deployments", "work_pools"])
+        let r = BodyReader.topLevel(
+            body,
+            context: context,
+            fields: (counting ? [] : ["sort", "limit", paginate ? "page" : "offset"]) + [
+                "flows", "flow_runs", "task_runs", "deployments", "work_pools",
+            ]
+        )
         var flows: Condition = .always
         if !r["flows"].isAbsentOrNull, let p = Filters.flow(r["flows"]) { flows = p }
         var runParts: [Condition] = []
@@ -213,7 +219,14 @@ public enum BodyReader {
                 context.add(ValidationIssue(type: "missing", loc: [.key("body"), .key(f)], msg: "Field required", input: other))
             }
             if fields.isEmpty {
-                context.add(ValidationIssue(type: "model_attributes_type", loc: [.key("body")], msg: "Input should be a valid dictionary or object to extract fields from", input: other))
+                context.add(
+                    ValidationIssue(
+                        type: "model_attributes_type",
+                        loc: [.key("body")],
+                        msg: "Input should be a valid dictionary or object to extract fields from",
+                        input: other
+                    )
+                )
             }
             return ObjectReader(value: .emptyObject, loc: [.key("body")], context: context, forbidExtra: false, known: [])
         }

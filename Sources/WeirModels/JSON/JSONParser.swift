@@ -79,11 +79,21 @@ public struct JSONParser {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "N"): try literal("NaN"); return .null
-        case UInt8(ascii: "I"): try literal("Infinity"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
+        case UInt8(ascii: "N"):
+            try literal("NaN")
+            return .null
+        case UInt8(ascii: "I"):
+            try literal("Infinity")
+            return .null
         case UInt8(ascii: "-") where index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "I"):
             index += 1
             try literal("Infinity")
@@ -112,7 +122,10 @@ public struct JSONParser {
         index += 1
         var object = JSONObjectBuilder()
         skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return object.value }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return object.value
+        }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
@@ -126,8 +139,14 @@ public struct JSONParser {
             object.set(key, try parseValue())
             skipWhitespace()
             guard index < bytes.count else { throw error("Expecting ',' delimiter") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return object.value }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return object.value
+            }
             throw error("Expecting ',' delimiter")
         }
     }
@@ -138,14 +157,23 @@ public struct JSONParser {
         index += 1
         var items: [JSONValue] = []
         skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            return .array(items)
+        }
         while true {
             skipWhitespace()
             items.append(try parseValue())
             skipWhitespace()
             guard index < bytes.count else { throw error("Expecting ',' delimiter") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            if bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(items)
+            }
             throw error("Expecting ',' delimiter")
         }
     }
@@ -159,21 +187,28 @@ public struct JSONParser {
         }
         if bytes[index] == UInt8(ascii: "0") { index += 1 } else { while index < bytes.count, isDigit(bytes[index]) { index += 1 } }
         let integerDigits = index - start - (bytes[start] == UInt8(ascii: "-") ? 1 : 0)
-        let isInteger = index >= bytes.count || !(bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E"))
+        let isInteger =
+            index >= bytes.count || !(bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E"))
         if isInteger, integerDigits > Self.maxIntegerDigits {
             throw error("Exceeds the limit (\(Self.maxIntegerDigits) digits) for integer string conversion", kind: .limit)
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             let dot = index
             index += 1
-            guard index < bytes.count, isDigit(bytes[index]) else { index = dot; return .number(lexeme(start)) }
+            guard index < bytes.count, isDigit(bytes[index]) else {
+                index = dot
+                return .number(lexeme(start))
+            }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             let e = index
             index += 1
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < bytes.count, isDigit(bytes[index]) else { index = e; return .number(lexeme(start)) }
+            guard index < bytes.count, isDigit(bytes[index]) else {
+                index = e
+                return .number(lexeme(start))
+            }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         return .number(lexeme(start))
@@ -208,7 +243,11 @@ public struct JSONParser {
                 return String(decoding: out, as: UTF8.self)
             }
             if b < 0x20 { throw error("Invalid control character at") }
-            if b != UInt8(ascii: "\\") { out.append(b); index += 1; continue }
+            if b != UInt8(ascii: "\\") {
+                out.append(b)
+                index += 1
+                continue
+            }
             index += 1
             guard index < bytes.count else { break }
             let e = bytes[index]
@@ -225,7 +264,8 @@ public struct JSONParser {
             case UInt8(ascii: "u"):
                 var scalar = try hex4()
                 if (0xD800..<0xDC00).contains(scalar), index + 1 < bytes.count,
-                   bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
+                    bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                {
                     let save = index
                     index += 2
                     let low = try hex4()

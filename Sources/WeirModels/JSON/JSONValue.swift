@@ -81,7 +81,10 @@ public struct JSONObjectBuilder {
     public mutating func set(_ key: String, _ value: JSONValue) {
         if positions != nil {
             let bytes = Array(key.utf8)
-            if let at = positions![bytes] { pairs[at].1 = value; return }
+            if let at = positions![bytes] {
+                pairs[at].1 = value
+                return
+            }
             pairs.append((key, value))
             positions![bytes] = pairs.count - 1
             return

@@ -18,13 +18,27 @@ public struct JSONWriter: Sendable {
     }
 
     /// Starts an object (as a value).
-    public mutating func beginObject() { separator(); bytes.append(UInt8(ascii: "{")); needComma = false }
+    public mutating func beginObject() {
+        separator()
+        bytes.append(UInt8(ascii: "{"))
+        needComma = false
+    }
     /// Ends the current object.
-    public mutating func endObject() { bytes.append(UInt8(ascii: "}")); needComma = true }
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needComma = true
+    }
     /// Starts an array (as a value).
-    public mutating func beginArray() { separator(); bytes.append(UInt8(ascii: "[")); needComma = false }
+    public mutating func beginArray() {
+        separator()
+        bytes.append(UInt8(ascii: "["))
+        needComma = false
+    }
     /// Ends the current array.
-    public mutating func endArray() { bytes.append(UInt8(ascii: "]")); needComma = true }
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needComma = true
+    }
 
     /// Writes an object key; the next call writes its value.
     public mutating func key(_ k: StaticString) {
@@ -45,7 +59,11 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes `null`.
-    public mutating func null() { separator(); bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]); needComma = true }
+    public mutating func null() {
+        separator()
+        bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+        needComma = true
+    }
 
     /// Writes a boolean.
     public mutating func bool(_ b: Bool) {
@@ -55,7 +73,11 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes an integer.
-    public mutating func int(_ i: Int) { separator(); bytes.append(contentsOf: String(i).utf8); needComma = true }
+    public mutating func int(_ i: Int) {
+        separator()
+        bytes.append(contentsOf: String(i).utf8)
+        needComma = true
+    }
 
     /// Writes a float the way Python's `repr` does (`0.0`, `1.5`, `1e-05`).
     public mutating func double(_ d: Double) {
@@ -71,7 +93,11 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes an escaped string.
-    public mutating func string(_ s: String) { separator(); writeEscaped(s); needComma = true }
+    public mutating func string(_ s: String) {
+        separator()
+        writeEscaped(s)
+        needComma = true
+    }
 
     /// Writes a string or `null`.
     public mutating func string(_ s: String?) { if let s { string(s) } else { null() } }
@@ -101,14 +127,21 @@ public struct JSONWriter: Sendable {
     public mutating func date(_ t: Timestamp?) { if let t { date(t) } else { null() } }
 
     /// Splices already-serialized JSON text (as stored in the database) in as a value.
-    public mutating func raw(_ json: String) { separator(); bytes.append(contentsOf: json.utf8); needComma = true }
+    public mutating func raw(_ json: String) {
+        separator()
+        bytes.append(contentsOf: json.utf8)
+        needComma = true
+    }
 
     /// Writes a ``JSONValue``.
     public mutating func value(_ v: JSONValue) {
         switch v {
         case .null: null()
         case .bool(let b): bool(b)
-        case .number(let n): separator(); bytes.append(contentsOf: n.utf8); needComma = true
+        case .number(let n):
+            separator()
+            bytes.append(contentsOf: n.utf8)
+            needComma = true
         case .string(let s): string(s)
         case .array(let items):
             beginArray()
@@ -116,7 +149,10 @@ public struct JSONWriter: Sendable {
             endArray()
         case .object(let pairs):
             beginObject()
-            for (k, item) in pairs { key(k); value(item) }
+            for (k, item) in pairs {
+                key(k)
+                value(item)
+            }
             endObject()
         }
     }
@@ -145,13 +181,27 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {
-            case UInt8(ascii: "\""): bytes.append(0x5C); bytes.append(0x22)
-            case UInt8(ascii: "\\"): bytes.append(0x5C); bytes.append(0x5C)
-            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
-            case 0x08: bytes.append(0x5C); bytes.append(UInt8(ascii: "b"))
-            case 0x0C: bytes.append(0x5C); bytes.append(UInt8(ascii: "f"))
+            case UInt8(ascii: "\""):
+                bytes.append(0x5C)
+                bytes.append(0x22)
+            case UInt8(ascii: "\\"):
+                bytes.append(0x5C)
+                bytes.append(0x5C)
+            case 0x0A:
+                bytes.append(0x5C)
+                bytes.append(UInt8(ascii: "n"))
+            case 0x0D:
+                bytes.append(0x5C)
+                bytes.append(UInt8(ascii: "r"))
+            case 0x09:
+                bytes.append(0x5C)
+                bytes.append(UInt8(ascii: "t"))
+            case 0x08:
+                bytes.append(0x5C)
+                bytes.append(UInt8(ascii: "b"))
+            case 0x0C:
+                bytes.append(0x5C)
+                bytes.append(UInt8(ascii: "f"))
             case 0..<0x20:
                 bytes.append(contentsOf: Array("\\u00".utf8))
                 bytes.append(Self.hexDigits[Int(b >> 4)])

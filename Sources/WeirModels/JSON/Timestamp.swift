@@ -48,23 +48,44 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     public func appendISO8601(to out: inout [UInt8]) {
         var micros = microseconds % 1_000_000
         var secs = microseconds / 1_000_000
-        if micros < 0 { micros += 1_000_000; secs -= 1 }
+        if micros < 0 {
+            micros += 1_000_000
+            secs -= 1
+        }
         var days = secs / 86_400
         var rem = secs % 86_400
-        if rem < 0 { rem += 86_400; days -= 1 }
+        if rem < 0 {
+            rem += 86_400
+            days -= 1
+        }
         let (y, m, d) = Timestamp.civil(fromDays: days)
         func pad(_ v: Int64, _ width: Int) {
             var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
             var x = v < 0 ? -v : v
             var i = width - 1
-            while i >= 0 { digits[i] = UInt8(ascii: "0") + UInt8(x % 10); x /= 10; i -= 1 }
+            while i >= 0 {
+                digits[i] = UInt8(ascii: "0") + UInt8(x % 10)
+                x /= 10
+                i -= 1
+            }
             if v < 0 { out.append(UInt8(ascii: "-")) }
             out.append(contentsOf: digits)
         }
-        pad(y, 4); out.append(UInt8(ascii: "-")); pad(m, 2); out.append(UInt8(ascii: "-")); pad(d, 2)
+        pad(y, 4)
+        out.append(UInt8(ascii: "-"))
+        pad(m, 2)
+        out.append(UInt8(ascii: "-"))
+        pad(d, 2)
         out.append(UInt8(ascii: "T"))
-        pad(rem / 3600, 2); out.append(UInt8(ascii: ":")); pad((rem % 3600) / 60, 2); out.append(UInt8(ascii: ":")); pad(rem % 60, 2)
-        if micros != 0 { out.append(UInt8(ascii: ".")); pad(micros, 6) }
+        pad(rem / 3600, 2)
+        out.append(UInt8(ascii: ":"))
+        pad((rem % 3600) / 60, 2)
+        out.append(UInt8(ascii: ":"))
+        pad(rem % 60, 2)
+        if micros != 0 {
+            out.append(UInt8(ascii: "."))
+            pad(micros, 6)
+        }
         out.append(UInt8(ascii: "Z"))
     }
 

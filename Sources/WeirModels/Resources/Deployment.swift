@@ -33,15 +33,66 @@ public struct Deployment: Sendable, Equatable {
     public var enforceParameterSchema: Bool
 
     /// A deployment with every field given.
-    public init(id: UUID, created: Timestamp, updated: Timestamp, name: String, version: String?, description: String?, flowId: UUID, paused: Bool, schedules: RawJSON, concurrencyLimit: Int?, concurrencyOptions: RawJSON?, jobVariables: RawJSON, parameters: RawJSON, tags: [String], labels: RawJSON, workQueueName: String?, workQueueId: UUID?, lastPolled: Timestamp?, parameterOpenapiSchema: RawJSON?, path: String?, pullSteps: RawJSON?, entrypoint: String?, storageDocumentId: UUID?, infrastructureDocumentId: UUID?, createdBy: RawJSON?, updatedBy: RawJSON?, workPoolName: String?, status: String, enforceParameterSchema: Bool) {
-        self.id = id; self.created = created; self.updated = updated; self.name = name; self.version = version
-        self.description = description; self.flowId = flowId; self.paused = paused; self.schedules = schedules
-        self.concurrencyLimit = concurrencyLimit; self.concurrencyOptions = concurrencyOptions; self.jobVariables = jobVariables
-        self.parameters = parameters; self.tags = tags; self.labels = labels; self.workQueueName = workQueueName
-        self.workQueueId = workQueueId; self.lastPolled = lastPolled; self.parameterOpenapiSchema = parameterOpenapiSchema
-        self.path = path; self.pullSteps = pullSteps; self.entrypoint = entrypoint; self.storageDocumentId = storageDocumentId
-        self.infrastructureDocumentId = infrastructureDocumentId; self.createdBy = createdBy; self.updatedBy = updatedBy
-        self.workPoolName = workPoolName; self.status = status; self.enforceParameterSchema = enforceParameterSchema
+    public init(
+        id: UUID,
+        created: Timestamp,
+        updated: Timestamp,
+        name: String,
+        version: String?,
+        description: String?,
+        flowId: UUID,
+        paused: Bool,
+        schedules: RawJSON,
+        concurrencyLimit: Int?,
+        concurrencyOptions: RawJSON?,
+        jobVariables: RawJSON,
+        parameters: RawJSON,
+        tags: [String],
+        labels: RawJSON,
+        workQueueName: String?,
+        workQueueId: UUID?,
+        lastPolled: Timestamp?,
+        parameterOpenapiSchema: RawJSON?,
+        path: String?,
+        pullSteps: RawJSON?,
+        entrypoint: String?,
+        storageDocumentId: UUID?,
+        infrastructureDocumentId: UUID?,
+        createdBy: RawJSON?,
+        updatedBy: RawJSON?,
+        workPoolName: String?,
+        status: String,
+        enforceParameterSchema: Bool
+    ) {
+        self.id = id
+        self.created = created
+        self.updated = updated
+        self.name = name
+        self.version = version
+        self.description = description
+        self.flowId = flowId
+        self.paused = paused
+        self.schedules = schedules
+        self.concurrencyLimit = concurrencyLimit
+        self.concurrencyOptions = concurrencyOptions
+        self.jobVariables = jobVariables
+        self.parameters = parameters
+        self.tags = tags
+        self.labels = labels
+        self.workQueueName = workQueueName
+        self.workQueueId = workQueueId
+        self.lastPolled = lastPolled
+        self.parameterOpenapiSchema = parameterOpenapiSchema
+        self.path = path
+        self.pullSteps = pullSteps
+        self.entrypoint = entrypoint
+        self.storageDocumentId = storageDocumentId
+        self.infrastructureDocumentId = infrastructureDocumentId
+        self.createdBy = createdBy
+        self.updatedBy = updatedBy
+        self.workPoolName = workPoolName
+        self.status = status
+        self.enforceParameterSchema = enforceParameterSchema
     }
 }
 
@@ -49,36 +100,66 @@ extension Deployment: JSONWritable {
     /// Writes the reference's `DeploymentResponse`.
     public func write(to w: inout JSONWriter) {
         w.beginObject()
-        w.key("id"); w.uuid(id)
-        w.key("created"); w.date(created)
-        w.key("updated"); w.date(updated)
-        w.key("name"); w.string(name)
-        w.key("version"); w.string(version)
-        w.key("description"); w.string(description)
-        w.key("flow_id"); w.uuid(flowId)
-        w.key("paused"); w.bool(paused)
-        w.key("schedules"); schedules.write(to: &w)
-        w.key("concurrency_limit"); if let concurrencyLimit { w.int(concurrencyLimit) } else { w.null() }
-        w.key("global_concurrency_limit"); w.null()
-        w.key("concurrency_options"); w.raw(concurrencyOptions)
-        w.key("job_variables"); jobVariables.write(to: &w)
-        w.key("parameters"); parameters.write(to: &w)
-        w.key("tags"); w.strings(tags)
-        w.key("labels"); labels.write(to: &w)
-        w.key("work_queue_name"); w.string(workQueueName)
-        w.key("work_queue_id"); w.uuid(workQueueId)
-        w.key("last_polled"); w.date(lastPolled)
-        w.key("parameter_openapi_schema"); w.raw(parameterOpenapiSchema)
-        w.key("path"); w.string(path)
-        w.key("pull_steps"); if let pullSteps { pullSteps.write(to: &w) } else { w.null() }
-        w.key("entrypoint"); w.string(entrypoint)
-        w.key("storage_document_id"); w.uuid(storageDocumentId)
-        w.key("infrastructure_document_id"); w.uuid(infrastructureDocumentId)
-        w.key("created_by"); w.raw(createdBy)
-        w.key("updated_by"); w.raw(updatedBy)
-        w.key("work_pool_name"); w.string(workPoolName)
-        w.key("status"); w.string(status)
-        w.key("enforce_parameter_schema"); w.bool(enforceParameterSchema)
+        w.key("id")
+        w.uuid(id)
+        w.key("created")
+        w.date(created)
+        w.key("updated")
+        w.date(updated)
+        w.key("name")
+        w.string(name)
+        w.key("version")
+        w.string(version)
+        w.key("description")
+        w.string(description)
+        w.key("flow_id")
+        w.uuid(flowId)
+        w.key("paused")
+        w.bool(paused)
+        w.key("schedules")
+        schedules.write(to: &w)
+        w.key("concurrency_limit")
+        if let concurrencyLimit { w.int(concurrencyLimit) } else { w.null() }
+        w.key("global_concurrency_limit")
+        w.null()
+        w.key("concurrency_options")
+        w.raw(concurrencyOptions)
+        w.key("job_variables")
+        jobVariables.write(to: &w)
+        w.key("parameters")
+        parameters.write(to: &w)
+        w.key("tags")
+        w.strings(tags)
+        w.key("labels")
+        labels.write(to: &w)
+        w.key("work_queue_name")
+        w.string(workQueueName)
+        w.key("work_queue_id")
+        w.uuid(workQueueId)
+        w.key("last_polled")
+        w.date(lastPolled)
+        w.key("parameter_openapi_schema")
+        w.raw(parameterOpenapiSchema)
+        w.key("path")
+        w.string(path)
+        w.key("pull_steps")
+        if let pullSteps { pullSteps.write(to: &w) } else { w.null() }
+        w.key("entrypoint")
+        w.string(entrypoint)
+        w.key("storage_document_id")
+        w.uuid(storageDocumentId)
+        w.key("infrastructure_document_id")
+        w.uuid(infrastructureDocumentId)
+        w.key("created_by")
+        w.raw(createdBy)
+        w.key("updated_by")
+        w.raw(updatedBy)
+        w.key("work_pool_name")
+        w.string(workPoolName)
+        w.key("status")
+        w.string(status)
+        w.key("enforce_parameter_schema")
+        w.bool(enforceParameterSchema)
         w.endObject()
     }
 }
@@ -139,20 +220,25 @@ public struct DeploymentCreate: Sendable {
     }
 
     public static func read(_ field: JSONField) -> DeploymentCreate? {
-        let known: Set<String> = ["name", "flow_id", "paused", "schedules", "concurrency_limit", "concurrency_options", "global_concurrency_limit_id", "enforce_parameter_schema", "parameter_openapi_schema", "parameters", "tags", "labels", "pull_steps", "work_queue_name", "work_pool_name", "storage_document_id", "infrastructure_document_id", "description", "path", "version", "entrypoint", "job_variables", "version_info",
-                                  // fields of older clients the reference strips before validating (`remove_old_deployment_fields`)
-                                  "worker_pool_queue_id", "worker_pool_name", "worker_pool_queue_name", "work_pool_queue_name"]
+        let known: Set<String> = [
+            "name", "flow_id", "paused", "schedules", "concurrency_limit", "concurrency_options", "global_concurrency_limit_id",
+            "enforce_parameter_schema", "parameter_openapi_schema", "parameters", "tags", "labels", "pull_steps", "work_queue_name", "work_pool_name",
+            "storage_document_id", "infrastructure_document_id", "description", "path", "version", "entrypoint", "job_variables", "version_info",
+            // fields of older clients the reference strips before validating (`remove_old_deployment_fields`)
+            "worker_pool_queue_id", "worker_pool_name", "worker_pool_queue_name", "work_pool_queue_name",
+        ]
         guard let r = field.model(known: known) else { return nil }
         let name = r.required("name")?.name()
         let flowId = r.required("flow_id")?.uuid()
         var c = DeploymentCreate(name: name ?? "", flowId: flowId ?? UUID())
         if case .object(let pairs) = r.value { c.present = Set(pairs.map(\.0)) }
         c.paused = r["paused"].bool() ?? false
-        c.schedules = r["schedules"].list { f -> JSONValue? in
-            guard let s = f.model(known: ["active", "schedule", "max_scheduled_runs", "parameters", "slug", "replaces"]) else { return nil }
-            _ = s.required("schedule")?.object()
-            return s.value
-        } ?? []
+        c.schedules =
+            r["schedules"].list { f -> JSONValue? in
+                guard let s = f.model(known: ["active", "schedule", "max_scheduled_runs", "parameters", "slug", "replaces"]) else { return nil }
+                _ = s.required("schedule")?.object()
+                return s.value
+            } ?? []
         if let limit = r["concurrency_limit"].int() {
             if limit <= 0 { r["concurrency_limit"].fail("greater_than", "Input should be greater than 0", ctx: .object([("gt", .number("0"))])) }
             c.concurrencyLimit = limit

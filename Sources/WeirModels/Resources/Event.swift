@@ -16,9 +16,24 @@ public struct Event: Sendable, Equatable, JSONWritable {
     public var received: Timestamp
 
     /// An event with every field given.
-    public init(occurred: Timestamp, event: String, resource: JSONValue, related: [JSONValue], payload: JSONValue, id: UUID, follows: UUID?, received: Timestamp) {
-        self.occurred = occurred; self.event = event; self.resource = resource; self.related = related
-        self.payload = payload; self.id = id; self.follows = follows; self.received = received
+    public init(
+        occurred: Timestamp,
+        event: String,
+        resource: JSONValue,
+        related: [JSONValue],
+        payload: JSONValue,
+        id: UUID,
+        follows: UUID?,
+        received: Timestamp
+    ) {
+        self.occurred = occurred
+        self.event = event
+        self.resource = resource
+        self.related = related
+        self.payload = payload
+        self.id = id
+        self.follows = follows
+        self.received = received
     }
 
     /// The maximum event name length (`PREFECT_SERVER_EVENTS_MAXIMUM_EVENT_NAME_LENGTH`).
@@ -55,7 +70,16 @@ public struct Event: Sendable, Equatable, JSONWritable {
         let id = r.required("id")?.uuid()
         let follows = r["follows"].uuid()
         guard let occurred, let name, let resource, let related, let payload, let id, field.context.issues.isEmpty else { return nil }
-        return Event(occurred: occurred, event: name, resource: resource, related: related, payload: payload, id: id, follows: follows, received: received)
+        return Event(
+            occurred: occurred,
+            event: name,
+            resource: resource,
+            related: related,
+            payload: payload,
+            id: id,
+            follows: follows,
+            received: received
+        )
     }
 
     /// A resource's labels: an object of strings with a non-empty `prefect.resource.id` (and role).
@@ -81,14 +105,22 @@ public struct Event: Sendable, Equatable, JSONWritable {
     /// Writes the reference's `ReceivedEvent`.
     public func write(to w: inout JSONWriter) {
         w.beginObject()
-        w.key("occurred"); w.date(occurred)
-        w.key("event"); w.string(event)
-        w.key("resource"); w.value(resource)
-        w.key("related"); w.value(.array(related))
-        w.key("payload"); w.value(payload)
-        w.key("id"); w.uuid(id)
-        w.key("follows"); w.uuid(follows)
-        w.key("received"); w.date(received)
+        w.key("occurred")
+        w.date(occurred)
+        w.key("event")
+        w.string(event)
+        w.key("resource")
+        w.value(resource)
+        w.key("related")
+        w.value(.array(related))
+        w.key("payload")
+        w.value(payload)
+        w.key("id")
+        w.uuid(id)
+        w.key("follows")
+        w.uuid(follows)
+        w.key("received")
+        w.date(received)
         w.endObject()
     }
 }
@@ -110,19 +142,30 @@ public struct TaskRunEventRecord: Sendable, Equatable {
     /// The record for an event, or nil when it is not a task run state event the recorder handles.
     public static func from(_ event: Event) -> TaskRunEventRecord? {
         guard event.event.hasPrefix("prefect.task-run"), event.resource["prefect.orchestration"] == .string("client"),
-              let taskRunId = Event.objectId(event.resourceId, kind: "prefect.task-run"),
-              case .object(let taskRun)? = event.payload["task_run"], let validated = event.payload["validated_state"] else { return nil }
+            let taskRunId = Event.objectId(event.resourceId, kind: "prefect.task-run"),
+            case .object(let taskRun)? = event.payload["task_run"], let validated = event.payload["validated_state"]
+        else { return nil }
         var flowRunId: UUID?
-        if case .string(let rid)? = event.related(role: "flow-run")?["prefect.resource.id"] { flowRunId = Event.objectId(rid, kind: "prefect.flow-run") }
+        if case .string(let rid)? = event.related(role: "flow-run")?["prefect.resource.id"] {
+            flowRunId = Event.objectId(rid, kind: "prefect.flow-run")
+        }
         let ctx = ValidationContext()
         guard let r = JSONField(value: validated, loc: [], context: ctx).model(forbidExtra: false, known: []),
-              let type = r["type"].enumeration(StateType.self) else { return nil }
+            let type = r["type"].enumeration(StateType.self)
+        else { return nil }
         var details = r["state_details"].model(forbidExtra: false, known: []).map(StateDetails.init) ?? StateDetails()
         details.taskRunId = taskRunId
         details.flowRunId = flowRunId
         let data = r["data"].value.flatMap { $0 == .null ? nil : $0 }
-        let state = State(id: event.id, type: type, name: r["name"].string() ?? type.defaultName, timestamp: event.occurred,
-                          message: r["message"].string(), data: data, stateDetails: details)
+        let state = State(
+            id: event.id,
+            type: type,
+            name: r["name"].string() ?? type.defaultName,
+            timestamp: event.occurred,
+            message: r["message"].string(),
+            data: data,
+            stateDetails: details
+        )
         return TaskRunEventRecord(taskRunId: taskRunId, flowRunId: flowRunId, fields: taskRun, state: state)
     }
 }

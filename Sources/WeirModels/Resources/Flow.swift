@@ -22,12 +22,18 @@ public struct Flow: Sendable, Equatable, JSONWritable {
     /// Writes the reference's `Flow` response.
     public func write(to w: inout JSONWriter) {
         w.beginObject()
-        w.key("id"); w.uuid(id)
-        w.key("created"); w.date(created)
-        w.key("updated"); w.date(updated)
-        w.key("name"); w.string(name)
-        w.key("tags"); w.strings(tags)
-        w.key("labels"); labels.write(to: &w)
+        w.key("id")
+        w.uuid(id)
+        w.key("created")
+        w.date(created)
+        w.key("updated")
+        w.date(updated)
+        w.key("name")
+        w.string(name)
+        w.key("tags")
+        w.strings(tags)
+        w.key("labels")
+        labels.write(to: &w)
         w.endObject()
     }
 }

@@ -30,8 +30,14 @@ public struct FlowRunPolicy: Sendable, Equatable, JSONWritable {
         p.resuming = resuming.value == nil ? false : resuming.bool()
         let rt = r["retry_type"]
         if let t = rt.string() {
-            if t == "in_process" || t == "reschedule" { p.retryType = t } else {
-                rt.fail("literal_error", "Input should be 'in_process' or 'reschedule'", ctx: .object([("expected", .string("'in_process' or 'reschedule'"))]))
+            if t == "in_process" || t == "reschedule" {
+                p.retryType = t
+            } else {
+                rt.fail(
+                    "literal_error",
+                    "Input should be 'in_process' or 'reschedule'",
+                    ctx: .object([("expected", .string("'in_process' or 'reschedule'"))])
+                )
             }
         }
         if (p.retries ?? 0) == 0, p.maxRetries != 0 { p.retries = p.maxRetries }
@@ -42,13 +48,20 @@ public struct FlowRunPolicy: Sendable, Equatable, JSONWritable {
     /// Writes the policy in the reference's field order.
     public func write(to w: inout JSONWriter) {
         w.beginObject()
-        w.key("max_retries"); w.int(maxRetries)
-        w.key("retry_delay_seconds"); w.double(retryDelaySeconds)
-        w.key("retries"); if let retries { w.int(retries) } else { w.null() }
-        w.key("retry_delay"); if let retryDelay { w.int(retryDelay) } else { w.null() }
-        w.key("pause_keys"); w.strings(pauseKeys)
-        w.key("resuming"); if let resuming { w.bool(resuming) } else { w.null() }
-        w.key("retry_type"); w.string(retryType)
+        w.key("max_retries")
+        w.int(maxRetries)
+        w.key("retry_delay_seconds")
+        w.double(retryDelaySeconds)
+        w.key("retries")
+        if let retries { w.int(retries) } else { w.null() }
+        w.key("retry_delay")
+        if let retryDelay { w.int(retryDelay) } else { w.null() }
+        w.key("pause_keys")
+        w.strings(pauseKeys)
+        w.key("resuming")
+        if let resuming { w.bool(resuming) } else { w.null() }
+        w.key("retry_type")
+        w.string(retryType)
         w.endObject()
     }
 }
@@ -94,17 +107,77 @@ public struct FlowRun: Sendable, Equatable {
     public var jobVariables: RawJSON?
 
     /// A run with every field given.
-    public init(id: UUID, created: Timestamp, updated: Timestamp, name: String, flowId: UUID, stateId: UUID?, deploymentId: UUID?, deploymentVersion: String?, workQueueId: UUID?, workQueueName: String?, flowVersion: String?, parameters: RawJSON, idempotencyKey: String?, context: RawJSON, empiricalPolicy: RawJSON, tags: [String], labels: RawJSON, parentTaskRunId: UUID?, stateType: StateType?, stateName: String?, stateTimestamp: Timestamp?, runCount: Int, expectedStartTime: Timestamp?, nextScheduledStartTime: Timestamp?, startTime: Timestamp?, endTime: Timestamp?, totalRunTime: Double, autoScheduled: Bool, infrastructureDocumentId: UUID?, infrastructurePid: String?, createdBy: RawJSON?, workPoolId: UUID?, workPoolName: String?, state: RawJSON?, jobVariables: RawJSON?) {
-        self.id = id; self.created = created; self.updated = updated; self.name = name; self.flowId = flowId
-        self.stateId = stateId; self.deploymentId = deploymentId; self.deploymentVersion = deploymentVersion
-        self.workQueueId = workQueueId; self.workQueueName = workQueueName; self.flowVersion = flowVersion
-        self.parameters = parameters; self.idempotencyKey = idempotencyKey; self.context = context
-        self.empiricalPolicy = empiricalPolicy; self.tags = tags; self.labels = labels; self.parentTaskRunId = parentTaskRunId
-        self.stateType = stateType; self.stateName = stateName; self.stateTimestamp = stateTimestamp; self.runCount = runCount
-        self.expectedStartTime = expectedStartTime; self.nextScheduledStartTime = nextScheduledStartTime
-        self.startTime = startTime; self.endTime = endTime; self.totalRunTime = totalRunTime; self.autoScheduled = autoScheduled
-        self.infrastructureDocumentId = infrastructureDocumentId; self.infrastructurePid = infrastructurePid
-        self.createdBy = createdBy; self.workPoolId = workPoolId; self.workPoolName = workPoolName; self.state = state
+    public init(
+        id: UUID,
+        created: Timestamp,
+        updated: Timestamp,
+        name: String,
+        flowId: UUID,
+        stateId: UUID?,
+        deploymentId: UUID?,
+        deploymentVersion: String?,
+        workQueueId: UUID?,
+        workQueueName: String?,
+        flowVersion: String?,
+        parameters: RawJSON,
+        idempotencyKey: String?,
+        context: RawJSON,
+        empiricalPolicy: RawJSON,
+        tags: [String],
+        labels: RawJSON,
+        parentTaskRunId: UUID?,
+        stateType: StateType?,
+        stateName: String?,
+        stateTimestamp: Timestamp?,
+        runCount: Int,
+        expectedStartTime: Timestamp?,
+        nextScheduledStartTime: Timestamp?,
+        startTime: Timestamp?,
+        endTime: Timestamp?,
+        totalRunTime: Double,
+        autoScheduled: Bool,
+        infrastructureDocumentId: UUID?,
+        infrastructurePid: String?,
+        createdBy: RawJSON?,
+        workPoolId: UUID?,
+        workPoolName: String?,
+        state: RawJSON?,
+        jobVariables: RawJSON?
+    ) {
+        self.id = id
+        self.created = created
+        self.updated = updated
+        self.name = name
+        self.flowId = flowId
+        self.stateId = stateId
+        self.deploymentId = deploymentId
+        self.deploymentVersion = deploymentVersion
+        self.workQueueId = workQueueId
+        self.workQueueName = workQueueName
+        self.flowVersion = flowVersion
+        self.parameters = parameters
+        self.idempotencyKey = idempotencyKey
+        self.context = context
+        self.empiricalPolicy = empiricalPolicy
+        self.tags = tags
+        self.labels = labels
+        self.parentTaskRunId = parentTaskRunId
+        self.stateType = stateType
+        self.stateName = stateName
+        self.stateTimestamp = stateTimestamp
+        self.runCount = runCount
+        self.expectedStartTime = expectedStartTime
+        self.nextScheduledStartTime = nextScheduledStartTime
+        self.startTime = startTime
+        self.endTime = endTime
+        self.totalRunTime = totalRunTime
+        self.autoScheduled = autoScheduled
+        self.infrastructureDocumentId = infrastructureDocumentId
+        self.infrastructurePid = infrastructurePid
+        self.createdBy = createdBy
+        self.workPoolId = workPoolId
+        self.workPoolName = workPoolName
+        self.state = state
         self.jobVariables = jobVariables
     }
 
@@ -130,42 +203,78 @@ public struct FlowRun: Sendable, Equatable {
     /// Writes the reference's `FlowRunResponse`, computing the estimates at `now`.
     public func write(to w: inout JSONWriter, now: Timestamp) {
         w.beginObject()
-        w.key("id"); w.uuid(id)
-        w.key("created"); w.date(created)
-        w.key("updated"); w.date(updated)
-        w.key("name"); w.string(name)
-        w.key("flow_id"); w.uuid(flowId)
-        w.key("state_id"); w.uuid(stateId)
-        w.key("deployment_id"); w.uuid(deploymentId)
-        w.key("deployment_version"); w.string(deploymentVersion)
-        w.key("work_queue_id"); w.uuid(workQueueId)
-        w.key("work_queue_name"); w.string(workQueueName)
-        w.key("flow_version"); w.string(flowVersion)
-        w.key("parameters"); parameters.write(to: &w)
-        w.key("idempotency_key"); w.string(idempotencyKey)
-        w.key("context"); context.write(to: &w)
-        w.key("empirical_policy"); empiricalPolicy.write(to: &w)
-        w.key("tags"); w.strings(tags)
-        w.key("labels"); labels.write(to: &w)
-        w.key("parent_task_run_id"); w.uuid(parentTaskRunId)
-        w.key("state_type"); w.string(stateType?.rawValue)
-        w.key("state_name"); w.string(stateName)
-        w.key("run_count"); w.int(runCount)
-        w.key("expected_start_time"); w.date(expectedStartTime)
-        w.key("next_scheduled_start_time"); w.date(nextScheduledStartTime)
-        w.key("start_time"); w.date(startTime)
-        w.key("end_time"); w.date(endTime)
-        w.key("total_run_time"); w.double(totalRunTime)
-        w.key("estimated_run_time"); w.double(estimatedRunTime(now: now))
-        w.key("estimated_start_time_delta"); w.double(estimatedStartTimeDelta(now: now))
-        w.key("auto_scheduled"); w.bool(autoScheduled)
-        w.key("infrastructure_document_id"); w.uuid(infrastructureDocumentId)
-        w.key("infrastructure_pid"); w.string(infrastructurePid)
-        w.key("created_by"); w.raw(createdBy)
-        w.key("work_pool_id"); w.uuid(workPoolId)
-        w.key("work_pool_name"); w.string(workPoolName)
-        w.key("state"); w.raw(state)
-        w.key("job_variables"); w.raw(jobVariables)
+        w.key("id")
+        w.uuid(id)
+        w.key("created")
+        w.date(created)
+        w.key("updated")
+        w.date(updated)
+        w.key("name")
+        w.string(name)
+        w.key("flow_id")
+        w.uuid(flowId)
+        w.key("state_id")
+        w.uuid(stateId)
+        w.key("deployment_id")
+        w.uuid(deploymentId)
+        w.key("deployment_version")
+        w.string(deploymentVersion)
+        w.key("work_queue_id")
+        w.uuid(workQueueId)
+        w.key("work_queue_name")
+        w.string(workQueueName)
+        w.key("flow_version")
+        w.string(flowVersion)
+        w.key("parameters")
+        parameters.write(to: &w)
+        w.key("idempotency_key")
+        w.string(idempotencyKey)
+        w.key("context")
+        context.write(to: &w)
+        w.key("empirical_policy")
+        empiricalPolicy.write(to: &w)
+        w.key("tags")
+        w.strings(tags)
+        w.key("labels")
+        labels.write(to: &w)
+        w.key("parent_task_run_id")
+        w.uuid(parentTaskRunId)
+        w.key("state_type")
+        w.string(stateType?.rawValue)
+        w.key("state_name")
+        w.string(stateName)
+        w.key("run_count")
+        w.int(runCount)
+        w.key("expected_start_time")
+        w.date(expectedStartTime)
+        w.key("next_scheduled_start_time")
+        w.date(nextScheduledStartTime)
+        w.key("start_time")
+        w.date(startTime)
+        w.key("end_time")
+        w.date(endTime)
+        w.key("total_run_time")
+        w.double(totalRunTime)
+        w.key("estimated_run_time")
+        w.double(estimatedRunTime(now: now))
+        w.key("estimated_start_time_delta")
+        w.double(estimatedStartTimeDelta(now: now))
+        w.key("auto_scheduled")
+        w.bool(autoScheduled)
+        w.key("infrastructure_document_id")
+        w.uuid(infrastructureDocumentId)
+        w.key("infrastructure_pid")
+        w.string(infrastructurePid)
+        w.key("created_by")
+        w.raw(createdBy)
+        w.key("work_pool_id")
+        w.uuid(workPoolId)
+        w.key("work_pool_name")
+        w.string(workPoolName)
+        w.key("state")
+        w.raw(state)
+        w.key("job_variables")
+        w.raw(jobVariables)
         w.endObject()
     }
 }
@@ -179,7 +288,8 @@ public enum RunTiming {
     }
 
     /// How late the run started, or is so far when it has not started and is not finished.
-    public static func estimatedStartTimeDelta(startTime: Timestamp?, expectedStartTime: Timestamp?, stateType: StateType?, now: Timestamp) -> Double {
+    public static func estimatedStartTimeDelta(startTime: Timestamp?, expectedStartTime: Timestamp?, stateType: StateType?, now: Timestamp) -> Double
+    {
         if let start = startTime, let expected = expectedStartTime, start > expected { return start.secondsSince(expected) }
         if startTime == nil, let expected = expectedStartTime, expected < now, !(stateType?.isFinal ?? false) {
             return now.secondsSince(expected)
@@ -213,9 +323,16 @@ public struct FlowRunCreate: Sendable {
 
     /// Reads `POST /flow_runs/` (`forDeployment: false`) or `POST /deployments/{id}/create_flow_run`.
     public static func read(_ field: JSONField, forDeployment: Bool) -> FlowRunCreate? {
-        let known: Set<String> = forDeployment
-            ? ["state", "name", "parameters", "enforce_parameter_schema", "context", "infrastructure_document_id", "empirical_policy", "tags", "idempotency_key", "labels", "parent_task_run_id", "work_queue_name", "job_variables"]
-            : ["state", "name", "flow_id", "flow_version", "parameters", "context", "parent_task_run_id", "infrastructure_document_id", "empirical_policy", "tags", "labels", "idempotency_key", "work_pool_name", "work_queue_name", "job_variables", "deployment_id"]
+        let known: Set<String> =
+            forDeployment
+            ? [
+                "state", "name", "parameters", "enforce_parameter_schema", "context", "infrastructure_document_id", "empirical_policy", "tags",
+                "idempotency_key", "labels", "parent_task_run_id", "work_queue_name", "job_variables",
+            ]
+            : [
+                "state", "name", "flow_id", "flow_version", "parameters", "context", "parent_task_run_id", "infrastructure_document_id",
+                "empirical_policy", "tags", "labels", "idempotency_key", "work_pool_name", "work_queue_name", "job_variables", "deployment_id",
+            ]
         guard let r = field.model(known: known) else { return nil }
         var c = FlowRunCreate()
         if !r["state"].isAbsentOrNull { c.state = StateCreate.read(r["state"]) }

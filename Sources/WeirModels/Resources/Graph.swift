@@ -17,7 +17,12 @@ public struct RunGraph: Sendable, Equatable, JSONWritable {
 
         /// A node without edges.
         public init(kind: String, id: UUID, label: String, stateType: StateType?, startTime: Timestamp, endTime: Timestamp?) {
-            self.kind = kind; self.id = id; self.label = label; self.stateType = stateType; self.startTime = startTime; self.endTime = endTime
+            self.kind = kind
+            self.id = id
+            self.label = label
+            self.stateType = stateType
+            self.startTime = startTime
+            self.endTime = endTime
         }
     }
 
@@ -61,12 +66,19 @@ public struct RunGraph: Sendable, Equatable, JSONWritable {
     public func write(to w: inout JSONWriter) {
         func ids(_ list: [UUID]) {
             w.beginArray()
-            for id in list { w.beginObject(); w.key("id"); w.uuid(id); w.endObject() }
+            for id in list {
+                w.beginObject()
+                w.key("id")
+                w.uuid(id)
+                w.endObject()
+            }
             w.endArray()
         }
         w.beginObject()
-        w.key("start_time"); w.date(startTime)
-        w.key("end_time"); w.date(endTime)
+        w.key("start_time")
+        w.date(startTime)
+        w.key("end_time")
+        w.date(endTime)
         w.key("root_node_ids")
         w.beginArray()
         for n in nodes where n.parents.isEmpty { w.uuid(n.id) }
@@ -77,29 +89,46 @@ public struct RunGraph: Sendable, Equatable, JSONWritable {
             w.beginArray()
             w.uuid(n.id)
             w.beginObject()
-            w.key("kind"); w.string(n.kind)
-            w.key("id"); w.uuid(n.id)
-            w.key("label"); w.string(n.label)
-            w.key("state_type"); w.string(n.stateType?.rawValue)
-            w.key("start_time"); w.date(n.startTime)
-            w.key("end_time"); w.date(n.endTime)
-            w.key("parents"); ids(n.parents)
-            w.key("children"); ids(n.children)
-            w.key("encapsulating"); ids(n.encapsulating)
-            w.key("artifacts"); w.beginArray(); w.endArray()
+            w.key("kind")
+            w.string(n.kind)
+            w.key("id")
+            w.uuid(n.id)
+            w.key("label")
+            w.string(n.label)
+            w.key("state_type")
+            w.string(n.stateType?.rawValue)
+            w.key("start_time")
+            w.date(n.startTime)
+            w.key("end_time")
+            w.date(n.endTime)
+            w.key("parents")
+            ids(n.parents)
+            w.key("children")
+            ids(n.children)
+            w.key("encapsulating")
+            ids(n.encapsulating)
+            w.key("artifacts")
+            w.beginArray()
+            w.endArray()
             w.endObject()
             w.endArray()
         }
         w.endArray()
-        w.key("artifacts"); w.beginArray(); w.endArray()
+        w.key("artifacts")
+        w.beginArray()
+        w.endArray()
         w.key("states")
         w.beginArray()
         for (id, ts, type, name) in states {
             w.beginObject()
-            w.key("id"); w.uuid(id)
-            w.key("timestamp"); w.date(ts)
-            w.key("type"); w.string(type.rawValue)
-            w.key("name"); w.string(name)
+            w.key("id")
+            w.uuid(id)
+            w.key("timestamp")
+            w.date(ts)
+            w.key("type")
+            w.string(type.rawValue)
+            w.key("name")
+            w.string(name)
             w.endObject()
         }
         w.endArray()

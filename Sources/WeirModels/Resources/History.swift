@@ -14,9 +14,12 @@ public struct HistoryBucket: Sendable, Equatable, JSONWritable {
     /// Writes `{interval_start, interval_end, states}`.
     public func write(to w: inout JSONWriter) {
         w.beginObject()
-        w.key("interval_start"); w.date(intervalStart)
-        w.key("interval_end"); w.date(intervalEnd)
-        w.key("states"); states.write(to: &w)
+        w.key("interval_start")
+        w.date(intervalStart)
+        w.key("interval_end")
+        w.date(intervalEnd)
+        w.key("states")
+        states.write(to: &w)
         w.endObject()
     }
 }
@@ -42,11 +45,16 @@ public struct HistoryState: Sendable, Equatable, JSONWritable {
     /// Writes `{state_type, state_name, count_runs, sum_estimated_run_time, sum_estimated_lateness}`.
     public func write(to w: inout JSONWriter) {
         w.beginObject()
-        w.key("state_type"); w.string(stateType.rawValue)
-        w.key("state_name"); w.string(stateName)
-        w.key("count_runs"); w.int(countRuns)
-        w.key("sum_estimated_run_time"); w.double(sumEstimatedRunTime)
-        w.key("sum_estimated_lateness"); w.double(sumEstimatedLateness)
+        w.key("state_type")
+        w.string(stateType.rawValue)
+        w.key("state_name")
+        w.string(stateName)
+        w.key("count_runs")
+        w.int(countRuns)
+        w.key("sum_estimated_run_time")
+        w.double(sumEstimatedRunTime)
+        w.key("sum_estimated_lateness")
+        w.double(sumEstimatedLateness)
         w.endObject()
     }
 }
@@ -55,7 +63,10 @@ public struct HistoryState: Sendable, Equatable, JSONWritable {
 /// time, lateness)` per run. Runs outside the buckets are ignored; sums are whole seconds.
 public enum History {
     /// The buckets of a query for these runs, every bucket present, states sorted by type and name.
-    public static func buckets(_ q: HistoryQuery, runs: [(expected: Timestamp, type: StateType, name: String, runTime: Double, lateness: Double)]) -> [HistoryBucket] {
+    public static func buckets(
+        _ q: HistoryQuery,
+        runs: [(expected: Timestamp, type: StateType, name: String, runTime: Double, lateness: Double)]
+    ) -> [HistoryBucket] {
         let starts = q.bucketStarts
         guard !starts.isEmpty else { return [] }
         var grouped = [[String: HistoryState]](repeating: [:], count: starts.count)
@@ -65,15 +76,20 @@ public enum History {
             let index = Int((offset / q.intervalSeconds).rounded(.down))
             guard index < starts.count else { continue }
             let key = run.type.rawValue + "\u{0}" + run.name
-            var s = grouped[index][key] ?? HistoryState(stateType: run.type, stateName: run.name, countRuns: 0, sumEstimatedRunTime: 0, sumEstimatedLateness: 0)
+            var s =
+                grouped[index][key]
+                ?? HistoryState(stateType: run.type, stateName: run.name, countRuns: 0, sumEstimatedRunTime: 0, sumEstimatedLateness: 0)
             s.countRuns += 1
             s.sumEstimatedRunTime += max(0, run.runTime).rounded(.down)
             s.sumEstimatedLateness += max(0, run.lateness).rounded(.down)
             grouped[index][key] = s
         }
         return starts.enumerated().map { i, start in
-            HistoryBucket(intervalStart: start, intervalEnd: start.adding(seconds: q.intervalSeconds),
-                          states: grouped[i].values.sorted { ($0.stateType.rawValue, $0.stateName) < ($1.stateType.rawValue, $1.stateName) })
+            HistoryBucket(
+                intervalStart: start,
+                intervalEnd: start.adding(seconds: q.intervalSeconds),
+                states: grouped[i].values.sorted { ($0.stateType.rawValue, $0.stateName) < ($1.stateType.rawValue, $1.stateName) }
+            )
         }
     }
 }

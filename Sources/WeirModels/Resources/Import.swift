@@ -10,7 +10,9 @@ public enum ImportRecord: Sendable {
     /// Reads a line; the failure lists every invalid field, with its location.
     public static func read(_ json: JSONValue) throws(ValidationFailure) -> ImportRecord {
         let ctx = ValidationContext()
-        guard case .object = json else { throw ValidationFailure([ValidationIssue(type: "model_type", loc: [], msg: "Input should be an object", input: json)]) }
+        guard case .object = json else {
+            throw ValidationFailure([ValidationIssue(type: "model_type", loc: [], msg: "Input should be an object", input: json)])
+        }
         let r = ObjectReader(value: json, loc: [], context: ctx, forbidExtra: false, known: [])
         let isTask = !r["task_key"].isAbsentOrNull
         var run = ImportedRun(id: r.required("id")?.uuid() ?? UUID())
@@ -59,8 +61,15 @@ public enum ImportRecord: Sendable {
         guard let type = r.required("type")?.enumeration(StateType.self) else { return nil }
         let details = r["state_details"].model(forbidExtra: false, known: []).map(StateDetails.init) ?? StateDetails()
         let data = r["data"].value.flatMap { $0 == .null ? nil : $0 }
-        return State(id: r["id"].uuid() ?? UUID(), type: type, name: r["name"].string() ?? type.defaultName,
-                     timestamp: r["timestamp"].timestamp() ?? .now(), message: r["message"].string(), data: data, stateDetails: details)
+        return State(
+            id: r["id"].uuid() ?? UUID(),
+            type: type,
+            name: r["name"].string() ?? type.defaultName,
+            timestamp: r["timestamp"].timestamp() ?? .now(),
+            message: r["message"].string(),
+            data: data,
+            stateDetails: details
+        )
     }
 }
 

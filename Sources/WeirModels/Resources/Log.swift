@@ -13,23 +13,49 @@ public struct Log: Sendable, Equatable, JSONWritable {
     public var taskRunId: UUID?
 
     /// A log with every field given.
-    public init(id: UUID, created: Timestamp, updated: Timestamp, name: String, level: Int, message: String, timestamp: Timestamp, flowRunId: UUID?, taskRunId: UUID?) {
-        self.id = id; self.created = created; self.updated = updated; self.name = name; self.level = level
-        self.message = message; self.timestamp = timestamp; self.flowRunId = flowRunId; self.taskRunId = taskRunId
+    public init(
+        id: UUID,
+        created: Timestamp,
+        updated: Timestamp,
+        name: String,
+        level: Int,
+        message: String,
+        timestamp: Timestamp,
+        flowRunId: UUID?,
+        taskRunId: UUID?
+    ) {
+        self.id = id
+        self.created = created
+        self.updated = updated
+        self.name = name
+        self.level = level
+        self.message = message
+        self.timestamp = timestamp
+        self.flowRunId = flowRunId
+        self.taskRunId = taskRunId
     }
 
     /// Writes the reference's `Log`.
     public func write(to w: inout JSONWriter) {
         w.beginObject()
-        w.key("id"); w.uuid(id)
-        w.key("created"); w.date(created)
-        w.key("updated"); w.date(updated)
-        w.key("name"); w.string(name)
-        w.key("level"); w.int(level)
-        w.key("message"); w.string(message)
-        w.key("timestamp"); w.date(timestamp)
-        w.key("flow_run_id"); w.uuid(flowRunId)
-        w.key("task_run_id"); w.uuid(taskRunId)
+        w.key("id")
+        w.uuid(id)
+        w.key("created")
+        w.date(created)
+        w.key("updated")
+        w.date(updated)
+        w.key("name")
+        w.string(name)
+        w.key("level")
+        w.int(level)
+        w.key("message")
+        w.string(message)
+        w.key("timestamp")
+        w.date(timestamp)
+        w.key("flow_run_id")
+        w.uuid(flowRunId)
+        w.key("task_run_id")
+        w.uuid(taskRunId)
         w.endObject()
     }
 }
@@ -45,8 +71,12 @@ public struct LogCreate: Sendable, Equatable {
 
     /// A log line to store.
     public init(name: String, level: Int, message: String, timestamp: Timestamp, flowRunId: UUID?, taskRunId: UUID?) {
-        self.name = name; self.level = level; self.message = message; self.timestamp = timestamp
-        self.flowRunId = flowRunId; self.taskRunId = taskRunId
+        self.name = name
+        self.level = level
+        self.message = message
+        self.timestamp = timestamp
+        self.flowRunId = flowRunId
+        self.taskRunId = taskRunId
     }
 
     /// Reads the body: a list of log lines.
@@ -71,8 +101,14 @@ public struct LogCreate: Sendable, Equatable {
             _ = r["worker_id"].uuid()
             guard let name, let level, let message, let timestamp else { return nil }
             // NUL bytes are stripped, as the reference does.
-            return LogCreate(name: name.replacingOccurrences(of: "\u{0}", with: ""), level: level, message: message.replacingOccurrences(of: "\u{0}", with: ""),
-                             timestamp: timestamp, flowRunId: flowRunId, taskRunId: taskRunId)
+            return LogCreate(
+                name: name.replacingOccurrences(of: "\u{0}", with: ""),
+                level: level,
+                message: message.replacingOccurrences(of: "\u{0}", with: ""),
+                timestamp: timestamp,
+                flowRunId: flowRunId,
+                taskRunId: taskRunId
+            )
         }
     }
 }
@@ -113,7 +149,10 @@ public struct TextSearchQuery: Sendable, Equatable {
         let chars = Array(query)
         var i = 0
         while i < chars.count {
-            if chars[i].isWhitespace { i += 1; continue }
+            if chars[i].isWhitespace {
+                i += 1
+                continue
+            }
             var prefix: Character?
             if "-!+".contains(chars[i]) {
                 let p = chars[i]
@@ -126,7 +165,12 @@ public struct TextSearchQuery: Sendable, Equatable {
                 var phrase: [Character] = []
                 while i < chars.count {
                     if chars[i] == "\\", i + 1 < chars.count {
-                        if chars[i + 1] == "\"" || chars[i + 1] == "\\" { phrase.append(chars[i + 1]) } else { phrase.append("\\"); i -= 1 }
+                        if chars[i + 1] == "\"" || chars[i + 1] == "\\" {
+                            phrase.append(chars[i + 1])
+                        } else {
+                            phrase.append("\\")
+                            i -= 1
+                        }
                         i += 2
                     } else if chars[i] == "\"" {
                         break

@@ -4,7 +4,8 @@ import Foundation
 public enum TaskRunPolicy {
     /// Reads a policy (extra keys ignored) and returns its normalised JSON.
     public static func read(_ field: JSONField) -> JSONValue? {
-        var maxRetries = 0, retryDelaySeconds = 0.0
+        var maxRetries = 0
+        var retryDelaySeconds = 0.0
         var retries: Int?
         var retryDelay: JSONValue = .null
         var jitter: JSONValue = .null
@@ -17,16 +18,23 @@ public enum TaskRunPolicy {
             if let v = rd.value, v != .null {
                 switch v {
                 case .number: retryDelay = v
-                case .array(let items) where items.count <= 50 && items.allSatisfy({ if case .number = $0 { return true } else { return false } }): retryDelay = v
+                case .array(let items) where items.count <= 50 && items.allSatisfy({ if case .number = $0 { return true } else { return false } }):
+                    retryDelay = v
                 default: rd.fail("value_error", "Value error, Can not configure more than 50 retry delays per task.")
                 }
             }
             if let j = r["retry_jitter_factor"].double() {
-                if j < 0 { r["retry_jitter_factor"].fail("value_error", "Value error, `retry_jitter_factor` must be >= 0.") } else { jitter = .number(JSONWriter.pythonFloat(j)) }
+                if j < 0 {
+                    r["retry_jitter_factor"].fail("value_error", "Value error, `retry_jitter_factor` must be >= 0.")
+                } else {
+                    jitter = .number(JSONWriter.pythonFloat(j))
+                }
             }
         }
         if (retries ?? 0) == 0, maxRetries != 0 { retries = maxRetries }
-        if retryDelay == .null || retryDelay == .number("0"), retryDelaySeconds != 0 { retryDelay = .number(JSONWriter.pythonFloat(retryDelaySeconds)) }
+        if retryDelay == .null || retryDelay == .number("0"), retryDelaySeconds != 0 {
+            retryDelay = .number(JSONWriter.pythonFloat(retryDelaySeconds))
+        }
         return .object([
             ("max_retries", .number(String(maxRetries))),
             ("retry_delay_seconds", .number(JSONWriter.pythonFloat(retryDelaySeconds))),
@@ -67,46 +75,119 @@ public struct TaskRun: Sendable, Equatable {
     public var state: RawJSON?
 
     /// A task run with every field given.
-    public init(id: UUID, created: Timestamp, updated: Timestamp, name: String, flowRunId: UUID?, taskKey: String, dynamicKey: String, cacheKey: String?, cacheExpiration: Timestamp?, taskVersion: String?, empiricalPolicy: RawJSON, tags: [String], labels: RawJSON, stateId: UUID?, taskInputs: RawJSON, stateType: StateType?, stateName: String?, stateTimestamp: Timestamp?, runCount: Int, flowRunRunCount: Int, expectedStartTime: Timestamp?, nextScheduledStartTime: Timestamp?, startTime: Timestamp?, endTime: Timestamp?, totalRunTime: Double, state: RawJSON?) {
-        self.id = id; self.created = created; self.updated = updated; self.name = name; self.flowRunId = flowRunId
-        self.taskKey = taskKey; self.dynamicKey = dynamicKey; self.cacheKey = cacheKey; self.cacheExpiration = cacheExpiration
-        self.taskVersion = taskVersion; self.empiricalPolicy = empiricalPolicy; self.tags = tags; self.labels = labels
-        self.stateId = stateId; self.taskInputs = taskInputs; self.stateType = stateType; self.stateName = stateName
-        self.stateTimestamp = stateTimestamp; self.runCount = runCount; self.flowRunRunCount = flowRunRunCount
-        self.expectedStartTime = expectedStartTime; self.nextScheduledStartTime = nextScheduledStartTime
-        self.startTime = startTime; self.endTime = endTime; self.totalRunTime = totalRunTime; self.state = state
+    public init(
+        id: UUID,
+        created: Timestamp,
+        updated: Timestamp,
+        name: String,
+        flowRunId: UUID?,
+        taskKey: String,
+        dynamicKey: String,
+        cacheKey: String?,
+        cacheExpiration: Timestamp?,
+        taskVersion: String?,
+        empiricalPolicy: RawJSON,
+        tags: [String],
+        labels: RawJSON,
+        stateId: UUID?,
+        taskInputs: RawJSON,
+        stateType: StateType?,
+        stateName: String?,
+        stateTimestamp: Timestamp?,
+        runCount: Int,
+        flowRunRunCount: Int,
+        expectedStartTime: Timestamp?,
+        nextScheduledStartTime: Timestamp?,
+        startTime: Timestamp?,
+        endTime: Timestamp?,
+        totalRunTime: Double,
+        state: RawJSON?
+    ) {
+        self.id = id
+        self.created = created
+        self.updated = updated
+        self.name = name
+        self.flowRunId = flowRunId
+        self.taskKey = taskKey
+        self.dynamicKey = dynamicKey
+        self.cacheKey = cacheKey
+        self.cacheExpiration = cacheExpiration
+        self.taskVersion = taskVersion
+        self.empiricalPolicy = empiricalPolicy
+        self.tags = tags
+        self.labels = labels
+        self.stateId = stateId
+        self.taskInputs = taskInputs
+        self.stateType = stateType
+        self.stateName = stateName
+        self.stateTimestamp = stateTimestamp
+        self.runCount = runCount
+        self.flowRunRunCount = flowRunRunCount
+        self.expectedStartTime = expectedStartTime
+        self.nextScheduledStartTime = nextScheduledStartTime
+        self.startTime = startTime
+        self.endTime = endTime
+        self.totalRunTime = totalRunTime
+        self.state = state
     }
 
     /// Writes the reference's `TaskRun` response, computing the estimates at `now`.
     public func write(to w: inout JSONWriter, now: Timestamp) {
         w.beginObject()
-        w.key("id"); w.uuid(id)
-        w.key("created"); w.date(created)
-        w.key("updated"); w.date(updated)
-        w.key("name"); w.string(name)
-        w.key("flow_run_id"); w.uuid(flowRunId)
-        w.key("task_key"); w.string(taskKey)
-        w.key("dynamic_key"); w.string(dynamicKey)
-        w.key("cache_key"); w.string(cacheKey)
-        w.key("cache_expiration"); w.date(cacheExpiration)
-        w.key("task_version"); w.string(taskVersion)
-        w.key("empirical_policy"); empiricalPolicy.write(to: &w)
-        w.key("tags"); w.strings(tags)
-        w.key("labels"); labels.write(to: &w)
-        w.key("state_id"); w.uuid(stateId)
-        w.key("task_inputs"); taskInputs.write(to: &w)
-        w.key("state_type"); w.string(stateType?.rawValue)
-        w.key("state_name"); w.string(stateName)
-        w.key("run_count"); w.int(runCount)
-        w.key("flow_run_run_count"); w.int(flowRunRunCount)
-        w.key("expected_start_time"); w.date(expectedStartTime)
-        w.key("next_scheduled_start_time"); w.date(nextScheduledStartTime)
-        w.key("start_time"); w.date(startTime)
-        w.key("end_time"); w.date(endTime)
-        w.key("total_run_time"); w.double(totalRunTime)
-        w.key("estimated_run_time"); w.double(RunTiming.estimatedRunTime(stateType: stateType, stateTimestamp: stateTimestamp, totalRunTime: totalRunTime, now: now))
-        w.key("estimated_start_time_delta"); w.double(RunTiming.estimatedStartTimeDelta(startTime: startTime, expectedStartTime: expectedStartTime, stateType: stateType, now: now))
-        w.key("state"); w.raw(state)
+        w.key("id")
+        w.uuid(id)
+        w.key("created")
+        w.date(created)
+        w.key("updated")
+        w.date(updated)
+        w.key("name")
+        w.string(name)
+        w.key("flow_run_id")
+        w.uuid(flowRunId)
+        w.key("task_key")
+        w.string(taskKey)
+        w.key("dynamic_key")
+        w.string(dynamicKey)
+        w.key("cache_key")
+        w.string(cacheKey)
+        w.key("cache_expiration")
+        w.date(cacheExpiration)
+        w.key("task_version")
+        w.string(taskVersion)
+        w.key("empirical_policy")
+        empiricalPolicy.write(to: &w)
+        w.key("tags")
+        w.strings(tags)
+        w.key("labels")
+        labels.write(to: &w)
+        w.key("state_id")
+        w.uuid(stateId)
+        w.key("task_inputs")
+        taskInputs.write(to: &w)
+        w.key("state_type")
+        w.string(stateType?.rawValue)
+        w.key("state_name")
+        w.string(stateName)
+        w.key("run_count")
+        w.int(runCount)
+        w.key("flow_run_run_count")
+        w.int(flowRunRunCount)
+        w.key("expected_start_time")
+        w.date(expectedStartTime)
+        w.key("next_scheduled_start_time")
+        w.date(nextScheduledStartTime)
+        w.key("start_time")
+        w.date(startTime)
+        w.key("end_time")
+        w.date(endTime)
+        w.key("total_run_time")
+        w.double(totalRunTime)
+        w.key("estimated_run_time")
+        w.double(RunTiming.estimatedRunTime(stateType: stateType, stateTimestamp: stateTimestamp, totalRunTime: totalRunTime, now: now))
+        w.key("estimated_start_time_delta")
+        w.double(RunTiming.estimatedStartTimeDelta(startTime: startTime, expectedStartTime: expectedStartTime, stateType: stateType, now: now))
+        w.key("state")
+        w.raw(state)
         w.endObject()
     }
 }
@@ -115,23 +196,40 @@ extension TaskRun {
     /// Writes the smaller `TaskRunResponse` that `/task_runs/paginate` returns.
     public func writeSummary(to w: inout JSONWriter, now: Timestamp) {
         w.beginObject()
-        w.key("id"); w.uuid(id)
-        w.key("created"); w.date(created)
-        w.key("updated"); w.date(updated)
-        w.key("name"); w.string(name)
-        w.key("flow_run_id"); w.uuid(flowRunId)
-        w.key("task_key"); w.string(taskKey)
-        w.key("state_id"); w.uuid(stateId)
-        w.key("state"); w.raw(state)
-        w.key("task_version"); w.string(taskVersion)
-        w.key("task_inputs"); taskInputs.write(to: &w)
-        w.key("empirical_policy"); empiricalPolicy.write(to: &w)
-        w.key("tags"); w.strings(tags)
-        w.key("start_time"); w.date(startTime)
-        w.key("end_time"); w.date(endTime)
-        w.key("total_run_time"); w.double(totalRunTime)
-        w.key("estimated_run_time"); w.double(RunTiming.estimatedRunTime(stateType: stateType, stateTimestamp: stateTimestamp, totalRunTime: totalRunTime, now: now))
-        w.key("estimated_start_time_delta"); w.double(RunTiming.estimatedStartTimeDelta(startTime: startTime, expectedStartTime: expectedStartTime, stateType: stateType, now: now))
+        w.key("id")
+        w.uuid(id)
+        w.key("created")
+        w.date(created)
+        w.key("updated")
+        w.date(updated)
+        w.key("name")
+        w.string(name)
+        w.key("flow_run_id")
+        w.uuid(flowRunId)
+        w.key("task_key")
+        w.string(taskKey)
+        w.key("state_id")
+        w.uuid(stateId)
+        w.key("state")
+        w.raw(state)
+        w.key("task_version")
+        w.string(taskVersion)
+        w.key("task_inputs")
+        taskInputs.write(to: &w)
+        w.key("empirical_policy")
+        empiricalPolicy.write(to: &w)
+        w.key("tags")
+        w.strings(tags)
+        w.key("start_time")
+        w.date(startTime)
+        w.key("end_time")
+        w.date(endTime)
+        w.key("total_run_time")
+        w.double(totalRunTime)
+        w.key("estimated_run_time")
+        w.double(RunTiming.estimatedRunTime(stateType: stateType, stateTimestamp: stateTimestamp, totalRunTime: totalRunTime, now: now))
+        w.key("estimated_start_time_delta")
+        w.double(RunTiming.estimatedStartTimeDelta(startTime: startTime, expectedStartTime: expectedStartTime, stateType: stateType, now: now))
         w.endObject()
     }
 }
@@ -153,15 +251,44 @@ public struct TaskRunCreate: Sendable {
     public var taskInputs: JSONValue
 
     /// A task run request with every field given.
-    public init(id: UUID?, state: StateCreate?, name: String, flowRunId: UUID?, taskKey: String, dynamicKey: String, cacheKey: String?, cacheExpiration: Timestamp?, taskVersion: String?, empiricalPolicy: JSONValue, tags: [String], labels: JSONValue, taskInputs: JSONValue) {
-        self.id = id; self.state = state; self.name = name; self.flowRunId = flowRunId; self.taskKey = taskKey
-        self.dynamicKey = dynamicKey; self.cacheKey = cacheKey; self.cacheExpiration = cacheExpiration; self.taskVersion = taskVersion
-        self.empiricalPolicy = empiricalPolicy; self.tags = tags; self.labels = labels; self.taskInputs = taskInputs
+    public init(
+        id: UUID?,
+        state: StateCreate?,
+        name: String,
+        flowRunId: UUID?,
+        taskKey: String,
+        dynamicKey: String,
+        cacheKey: String?,
+        cacheExpiration: Timestamp?,
+        taskVersion: String?,
+        empiricalPolicy: JSONValue,
+        tags: [String],
+        labels: JSONValue,
+        taskInputs: JSONValue
+    ) {
+        self.id = id
+        self.state = state
+        self.name = name
+        self.flowRunId = flowRunId
+        self.taskKey = taskKey
+        self.dynamicKey = dynamicKey
+        self.cacheKey = cacheKey
+        self.cacheExpiration = cacheExpiration
+        self.taskVersion = taskVersion
+        self.empiricalPolicy = empiricalPolicy
+        self.tags = tags
+        self.labels = labels
+        self.taskInputs = taskInputs
     }
 
     /// Reads and validates the body.
     public static func read(_ field: JSONField) -> TaskRunCreate? {
-        guard let r = field.model(known: ["id", "state", "name", "flow_run_id", "task_key", "dynamic_key", "cache_key", "cache_expiration", "task_version", "empirical_policy", "tags", "labels", "task_inputs"]) else { return nil }
+        guard
+            let r = field.model(known: [
+                "id", "state", "name", "flow_run_id", "task_key", "dynamic_key", "cache_key", "cache_expiration", "task_version", "empirical_policy",
+                "tags", "labels", "task_inputs",
+            ])
+        else { return nil }
         let id = r["id"].uuid()
         let state = r["state"].isAbsentOrNull ? nil : StateCreate.read(r["state"])
         let name = r["name"].value == nil ? nil : r["name"].string()
@@ -176,6 +303,20 @@ public struct TaskRunCreate: Sendable {
         let labels = r["labels"].labels() ?? .emptyObject
         let inputs = r["task_inputs"].isAbsentOrNull ? JSONValue.emptyObject : (r["task_inputs"].object() ?? .emptyObject)
         guard let taskKey, let dynamicKey, let policy, field.context.issues.isEmpty else { return nil }
-        return TaskRunCreate(id: id, state: state, name: name ?? NameGenerator.slug(), flowRunId: flowRunId, taskKey: taskKey, dynamicKey: dynamicKey, cacheKey: cacheKey, cacheExpiration: cacheExpiration, taskVersion: taskVersion, empiricalPolicy: policy, tags: tags, labels: labels, taskInputs: inputs)
+        return TaskRunCreate(
+            id: id,
+            state: state,
+            name: name ?? NameGenerator.slug(),
+            flowRunId: flowRunId,
+            taskKey: taskKey,
+            dynamicKey: dynamicKey,
+            cacheKey: cacheKey,
+            cacheExpiration: cacheExpiration,
+            taskVersion: taskVersion,
+            empiricalPolicy: policy,
+            tags: tags,
+            labels: labels,
+            taskInputs: inputs
+        )
     }
 }

@@ -16,28 +16,63 @@ public struct WorkPool: Sendable, Equatable, JSONWritable {
     public var storageConfiguration: RawJSON
 
     /// A pool with every field given.
-    public init(id: UUID, created: Timestamp, updated: Timestamp, name: String, description: String?, type: String, baseJobTemplate: RawJSON, isPaused: Bool, concurrencyLimit: Int?, status: String, defaultQueueId: UUID?, storageConfiguration: RawJSON) {
-        self.id = id; self.created = created; self.updated = updated; self.name = name; self.description = description
-        self.type = type; self.baseJobTemplate = baseJobTemplate; self.isPaused = isPaused; self.concurrencyLimit = concurrencyLimit
-        self.status = status; self.defaultQueueId = defaultQueueId; self.storageConfiguration = storageConfiguration
+    public init(
+        id: UUID,
+        created: Timestamp,
+        updated: Timestamp,
+        name: String,
+        description: String?,
+        type: String,
+        baseJobTemplate: RawJSON,
+        isPaused: Bool,
+        concurrencyLimit: Int?,
+        status: String,
+        defaultQueueId: UUID?,
+        storageConfiguration: RawJSON
+    ) {
+        self.id = id
+        self.created = created
+        self.updated = updated
+        self.name = name
+        self.description = description
+        self.type = type
+        self.baseJobTemplate = baseJobTemplate
+        self.isPaused = isPaused
+        self.concurrencyLimit = concurrencyLimit
+        self.status = status
+        self.defaultQueueId = defaultQueueId
+        self.storageConfiguration = storageConfiguration
     }
 
     /// Writes the reference's `WorkPoolResponse`.
     public func write(to w: inout JSONWriter) {
         w.beginObject()
-        w.key("id"); w.uuid(id)
-        w.key("created"); w.date(created)
-        w.key("updated"); w.date(updated)
-        w.key("name"); w.string(name)
-        w.key("description"); w.string(description)
-        w.key("type"); w.string(type)
-        w.key("base_job_template"); baseJobTemplate.write(to: &w)
-        w.key("is_paused"); w.bool(isPaused)
-        w.key("concurrency_limit"); if let concurrencyLimit { w.int(concurrencyLimit) } else { w.null() }
-        w.key("status"); w.string(status)
-        w.key("default_queue_id"); w.uuid(defaultQueueId)
-        w.key("storage_configuration"); storageConfiguration.write(to: &w)
-        w.key("active_slots"); w.null()
+        w.key("id")
+        w.uuid(id)
+        w.key("created")
+        w.date(created)
+        w.key("updated")
+        w.date(updated)
+        w.key("name")
+        w.string(name)
+        w.key("description")
+        w.string(description)
+        w.key("type")
+        w.string(type)
+        w.key("base_job_template")
+        baseJobTemplate.write(to: &w)
+        w.key("is_paused")
+        w.bool(isPaused)
+        w.key("concurrency_limit")
+        if let concurrencyLimit { w.int(concurrencyLimit) } else { w.null() }
+        w.key("status")
+        w.string(status)
+        w.key("default_queue_id")
+        w.uuid(defaultQueueId)
+        w.key("storage_configuration")
+        storageConfiguration.write(to: &w)
+        w.key("active_slots")
+        w.null()
         w.endObject()
     }
 }
@@ -59,7 +94,11 @@ public struct WorkPoolCreate: Sendable {
 
     /// Reads and validates the body.
     public static func read(_ field: JSONField) -> WorkPoolCreate? {
-        guard let r = field.model(known: ["name", "description", "type", "base_job_template", "is_paused", "concurrency_limit", "storage_configuration"]) else { return nil }
+        guard
+            let r = field.model(known: [
+                "name", "description", "type", "base_job_template", "is_paused", "concurrency_limit", "storage_configuration",
+            ])
+        else { return nil }
         var name = r.required("name")?.name()
         if let n = name, n.trimmingCharacters(in: CharacterSet(charactersIn: "' \"")).isEmpty {
             r["name"].fail("value_error", "Value error, name cannot be an empty string", ctx: .object([("error", .object([]))]))
@@ -71,7 +110,9 @@ public struct WorkPoolCreate: Sendable {
         c.baseJobTemplate = r["base_job_template"].object() ?? .emptyObject
         c.isPaused = r["is_paused"].bool() ?? false
         if let limit = r["concurrency_limit"].int() {
-            if limit < 0 { r["concurrency_limit"].fail("greater_than_equal", "Input should be greater than or equal to 0", ctx: .object([("ge", .number("0"))])) }
+            if limit < 0 {
+                r["concurrency_limit"].fail("greater_than_equal", "Input should be greater than or equal to 0", ctx: .object([("ge", .number("0"))]))
+            }
             c.concurrencyLimit = limit
         }
         if let s = r["storage_configuration"].model(forbidExtra: false, known: []) {
@@ -102,29 +143,65 @@ public struct WorkQueue: Sendable, Equatable, JSONWritable {
     public var status: String
 
     /// A queue with every field given.
-    public init(id: UUID, created: Timestamp, updated: Timestamp, name: String, description: String?, isPaused: Bool, concurrencyLimit: Int?, priority: Int, workPoolId: UUID, lastPolled: Timestamp?, workPoolName: String, status: String) {
-        self.id = id; self.created = created; self.updated = updated; self.name = name; self.description = description
-        self.isPaused = isPaused; self.concurrencyLimit = concurrencyLimit; self.priority = priority; self.workPoolId = workPoolId
-        self.lastPolled = lastPolled; self.workPoolName = workPoolName; self.status = status
+    public init(
+        id: UUID,
+        created: Timestamp,
+        updated: Timestamp,
+        name: String,
+        description: String?,
+        isPaused: Bool,
+        concurrencyLimit: Int?,
+        priority: Int,
+        workPoolId: UUID,
+        lastPolled: Timestamp?,
+        workPoolName: String,
+        status: String
+    ) {
+        self.id = id
+        self.created = created
+        self.updated = updated
+        self.name = name
+        self.description = description
+        self.isPaused = isPaused
+        self.concurrencyLimit = concurrencyLimit
+        self.priority = priority
+        self.workPoolId = workPoolId
+        self.lastPolled = lastPolled
+        self.workPoolName = workPoolName
+        self.status = status
     }
 
     /// Writes the reference's `WorkQueueResponse`.
     public func write(to w: inout JSONWriter) {
         w.beginObject()
-        w.key("id"); w.uuid(id)
-        w.key("created"); w.date(created)
-        w.key("updated"); w.date(updated)
-        w.key("name"); w.string(name)
-        w.key("description"); w.string(description)
-        w.key("is_paused"); w.bool(isPaused)
-        w.key("concurrency_limit"); if let concurrencyLimit { w.int(concurrencyLimit) } else { w.null() }
-        w.key("priority"); w.int(priority)
-        w.key("work_pool_id"); w.uuid(workPoolId)
-        w.key("filter"); w.null()
-        w.key("last_polled"); w.date(lastPolled)
-        w.key("work_pool_name"); w.string(workPoolName)
-        w.key("status"); w.string(status)
-        w.key("active_slots"); w.null()
+        w.key("id")
+        w.uuid(id)
+        w.key("created")
+        w.date(created)
+        w.key("updated")
+        w.date(updated)
+        w.key("name")
+        w.string(name)
+        w.key("description")
+        w.string(description)
+        w.key("is_paused")
+        w.bool(isPaused)
+        w.key("concurrency_limit")
+        if let concurrencyLimit { w.int(concurrencyLimit) } else { w.null() }
+        w.key("priority")
+        w.int(priority)
+        w.key("work_pool_id")
+        w.uuid(workPoolId)
+        w.key("filter")
+        w.null()
+        w.key("last_polled")
+        w.date(lastPolled)
+        w.key("work_pool_name")
+        w.string(workPoolName)
+        w.key("status")
+        w.string(status)
+        w.key("active_slots")
+        w.null()
         w.endObject()
     }
 }
@@ -148,7 +225,9 @@ public struct WorkQueueCreate: Sendable {
         if r["description"].value != nil { c.description = r["description"].string() }
         c.isPaused = r["is_paused"].bool() ?? false
         if let limit = r["concurrency_limit"].int() {
-            if limit < 0 { r["concurrency_limit"].fail("greater_than_equal", "Input should be greater than or equal to 0", ctx: .object([("ge", .number("0"))])) }
+            if limit < 0 {
+                r["concurrency_limit"].fail("greater_than_equal", "Input should be greater than or equal to 0", ctx: .object([("ge", .number("0"))]))
+            }
             c.concurrencyLimit = limit
         }
         if let p = r["priority"].int() {

@@ -23,21 +23,37 @@ struct AdminRoutes {
             let settings = JSONValue.object([
                 ("home", .null),
                 ("api", .object([("url", .null), ("auth_string", .null), ("key", .null)])),
-                ("server", .object([
-                    ("analytics_enabled", .bool(false)),
-                    ("ui", .object([("enabled", .bool(false)), ("v2_enabled", .bool(true)), ("api_url", .string("http://\(host)/api")),
-                                    ("serve_base", .string("/")), ("static_directory", .null), ("show_promotional_content", .bool(false))])),
-                    ("events", .object([("stream_out_enabled", .bool(true)), ("maximum_websocket_backfill", .string("PT15M")),
-                                        ("websocket_backfill_page_size", .number("250")), ("retention_period", .string("P7D"))])),
-                    ("services", .object([("task_run_recorder", .object([("enabled", .bool(true))]))])),
-                ])),
+                (
+                    "server",
+                    .object([
+                        ("analytics_enabled", .bool(false)),
+                        (
+                            "ui",
+                            .object([
+                                ("enabled", .bool(false)), ("v2_enabled", .bool(true)), ("api_url", .string("http://\(host)/api")),
+                                ("serve_base", .string("/")), ("static_directory", .null), ("show_promotional_content", .bool(false)),
+                            ])
+                        ),
+                        (
+                            "events",
+                            .object([
+                                ("stream_out_enabled", .bool(true)), ("maximum_websocket_backfill", .string("PT15M")),
+                                ("websocket_backfill_page_size", .number("250")), ("retention_period", .string("P7D")),
+                            ])
+                        ),
+                        ("services", .object([("task_run_recorder", .object([("enabled", .bool(true))]))])),
+                    ])
+                ),
                 ("ui_url", .null),
             ])
             return jsonResponse(Array(settings.jsonText.utf8))
         }
         api.get("csrf-token") { request, _ in
             guard request.uri.queryParameters["client"] != nil else {
-                throw RequestValidationError(issues: [ValidationIssue(type: "missing", loc: [.key("query"), .key("client")], msg: "Field required", input: .null)], body: .null)
+                throw RequestValidationError(
+                    issues: [ValidationIssue(type: "missing", loc: [.key("query"), .key("client")], msg: "Field required", input: .null)],
+                    body: .null
+                )
             }
             return detailResponse("CSRF protection is disabled.", status: .unprocessableContent)
         }

@@ -17,7 +17,11 @@ struct ConcurrencyRoutes {
                 r["slots"].fail("greater_than", "Input should be greater than 0", ctx: .object([("gt", .number("0"))]))
             }
             if let names = r.required("names")?.strings(), names.isEmpty {
-                r["names"].fail("too_short", "List should have at least 1 item after validation, not 0", ctx: .object([("field_type", .string("List")), ("min_length", .number("1")), ("actual_length", .number("0"))]))
+                r["names"].fail(
+                    "too_short",
+                    "List should have at least 1 item after validation, not 0",
+                    ctx: .object([("field_type", .string("List")), ("min_length", .number("1")), ("actual_length", .number("0"))])
+                )
             }
             try ctx.check()
             return true
@@ -30,8 +34,11 @@ struct ConcurrencyRoutes {
             try Self.validate(try await RequestBody.read(&request, limits: settings.limits))
             var w = JSONWriter(capacity: 80)
             w.beginObject()
-            w.key("lease_id"); w.uuid(UUID())
-            w.key("limits"); w.beginArray(); w.endArray()
+            w.key("lease_id")
+            w.uuid(UUID())
+            w.key("limits")
+            w.beginArray()
+            w.endArray()
             w.endObject()
             return jsonResponse(w.bytes)
         }

@@ -19,17 +19,26 @@ struct DeploymentRoutes {
         }
         api.post("deployments/filter") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request, limits: settings.limits).query { try ReadDeploymentsQuery.read($0, defaultLimit: settings.defaultLimit) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query {
+                try ReadDeploymentsQuery.read($0, defaultLimit: settings.defaultLimit)
+            }
             return jsonResponse(try await store.deployments.filter(query))
         }
         api.get("deployments/name/:flow/:deployment") { _, context in
-            guard let d = try await store.deployments.get(flowName: try context.parameters.string("flow"), name: try context.parameters.string("deployment")) else {
+            guard
+                let d = try await store.deployments.get(
+                    flowName: try context.parameters.string("flow"),
+                    name: try context.parameters.string("deployment")
+                )
+            else {
                 throw DetailError(status: .notFound, detail: "Deployment not found")
             }
             return jsonResponse(d)
         }
         api.get("deployments/:id") { _, context in
-            guard let d = try await store.deployments.get(try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Deployment not found") }
+            guard let d = try await store.deployments.get(try context.parameters.uuid("id")) else {
+                throw DetailError(status: .notFound, detail: "Deployment not found")
+            }
             return jsonResponse(d)
         }
         api.post("deployments/:id/create_flow_run") { request, context in

@@ -16,7 +16,9 @@ struct FlowRoutes {
             return jsonResponse(flow, status: created ? .created : .ok)
         }
         api.get("flows/:id") { _, context in
-            guard let flow = try await store.flows.get(try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Flow not found") }
+            guard let flow = try await store.flows.get(try context.parameters.uuid("id")) else {
+                throw DetailError(status: .notFound, detail: "Flow not found")
+            }
             return jsonResponse(flow)
         }
         api.patch("flows/:id") { request, context in
@@ -28,22 +30,30 @@ struct FlowRoutes {
         }
         api.post("flows/paginate") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request, limits: settings.limits).query { try ReadFlowsQuery.read($0, defaultLimit: settings.defaultLimit, counting: false, paginate: true) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query {
+                try ReadFlowsQuery.read($0, defaultLimit: settings.defaultLimit, counting: false, paginate: true)
+            }
             let flows = try await store.flows.filter(query)
             let count = try await store.flows.count(query)
             return pageResponse(count: count, page: query.page ?? PageRequest(limit: query.paging.limit, page: 1)) { w in flows.write(to: &w) }
         }
         api.post("flows/bulk_delete") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request, limits: settings.limits).query { try BulkQuery.read($0, filterKey: "flows", withState: false) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query {
+                try BulkQuery.read($0, filterKey: "flows", withState: false)
+            }
             return deletedResponse(try await store.flows.bulkDelete(query))
         }
         api.delete("flows/:id") { _, context in
-            guard try await store.flows.delete(try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Flow not found") }
+            guard try await store.flows.delete(try context.parameters.uuid("id")) else {
+                throw DetailError(status: .notFound, detail: "Flow not found")
+            }
             return Response(status: .noContent)
         }
         api.get("flows/name/:name") { _, context in
-            guard let flow = try await store.flows.get(name: try context.parameters.string("name")) else { throw DetailError(status: .notFound, detail: "Flow not found") }
+            guard let flow = try await store.flows.get(name: try context.parameters.string("name")) else {
+                throw DetailError(status: .notFound, detail: "Flow not found")
+            }
             return jsonResponse(flow)
         }
         api.post("flows/filter") { request, _ in

@@ -28,7 +28,9 @@ struct FlowRunRoutes {
             return jsonResponse(Self.encode(run), status: created ? .created : .ok)
         }
         api.get("flow_runs/:id") { _, context in
-            guard let run = try await store.flowRuns.get(try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Flow run not found") }
+            guard let run = try await store.flowRuns.get(try context.parameters.uuid("id")) else {
+                throw DetailError(status: .notFound, detail: "Flow run not found")
+            }
             return jsonResponse(Self.encode(run))
         }
         api.post("flow_runs/:id/set_state") { request, context in
@@ -42,7 +44,9 @@ struct FlowRunRoutes {
             return jsonResponse(result, status: result.wroteState ? .created : .ok)
         }
         api.delete("flow_runs/:id") { _, context in
-            guard try await store.flowRuns.delete(try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Flow run not found") }
+            guard try await store.flowRuns.delete(try context.parameters.uuid("id")) else {
+                throw DetailError(status: .notFound, detail: "Flow run not found")
+            }
             return Response(status: .noContent)
         }
         api.get("flow_run_states/") { request, _ in
@@ -50,7 +54,9 @@ struct FlowRunRoutes {
             return jsonResponse(try await store.states.history(kind: .flow, runId: id))
         }
         api.get("flow_run_states/:id") { _, context in
-            guard let state = try await store.states.get(kind: .flow, id: try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Flow run state not found") }
+            guard let state = try await store.states.get(kind: .flow, id: try context.parameters.uuid("id")) else {
+                throw DetailError(status: .notFound, detail: "Flow run state not found")
+            }
             return jsonResponse(state)
         }
         api.patch("flow_runs/:id") { request, context in
@@ -71,12 +77,16 @@ struct FlowRunRoutes {
         }
         api.post("flow_runs/bulk_delete") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request, limits: settings.limits).query { try BulkQuery.read($0, filterKey: "flow_runs", withState: false) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query {
+                try BulkQuery.read($0, filterKey: "flow_runs", withState: false)
+            }
             return deletedResponse(try await store.flowRuns.bulkDelete(query))
         }
         api.post("flow_runs/bulk_set_state") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request, limits: settings.limits).query { try BulkQuery.read($0, filterKey: "flow_runs", withState: true) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query {
+                try BulkQuery.read($0, filterKey: "flow_runs", withState: true)
+            }
             let results = try await store.flowRuns.bulkSetState(query)
             var w = JSONWriter(capacity: 2048 * max(1, results.count))
             w.beginObject()
@@ -84,10 +94,14 @@ struct FlowRunRoutes {
             w.beginArray()
             for (id, result) in results {
                 w.beginObject()
-                w.key("flow_run_id"); w.uuid(id)
-                w.key("status"); w.string(result.status.rawValue)
-                w.key("state"); if let state = result.state { state.write(to: &w) } else { w.null() }
-                w.key("details"); result.writeDetails(to: &w)
+                w.key("flow_run_id")
+                w.uuid(id)
+                w.key("status")
+                w.string(result.status.rawValue)
+                w.key("state")
+                if let state = result.state { state.write(to: &w) } else { w.null() }
+                w.key("details")
+                result.writeDetails(to: &w)
                 w.endObject()
             }
             w.endArray()
@@ -96,7 +110,9 @@ struct FlowRunRoutes {
         }
         api.post("flow_runs/paginate") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request, limits: settings.limits).query { try PaginateFlowRunsQuery.read($0, defaultLimit: settings.defaultLimit) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query {
+                try PaginateFlowRunsQuery.read($0, defaultLimit: settings.defaultLimit)
+            }
             let (runs, count) = try await store.flowRuns.paginate(query)
             let now = Timestamp.now()
             return pageResponse(count: count, page: query.page) { w in
@@ -122,8 +138,18 @@ struct FlowRunRoutes {
             if let text = request.uri.queryParameters["since"] {
                 guard let t = Timestamp(iso8601: String(text)) else {
                     let reason = text.count < 10 ? "input is too short" : "invalid character in year"
-                    throw RequestValidationError(issues: [ValidationIssue(type: "datetime_from_date_parsing", loc: [.key("query"), .key("since")],
-                        msg: "Input should be a valid datetime or date, \(reason)", input: .string(String(text)), ctx: .object([("error", .string(reason))]))], body: .null)
+                    throw RequestValidationError(
+                        issues: [
+                            ValidationIssue(
+                                type: "datetime_from_date_parsing",
+                                loc: [.key("query"), .key("since")],
+                                msg: "Input should be a valid datetime or date, \(reason)",
+                                input: .string(String(text)),
+                                ctx: .object([("error", .string(reason))])
+                            )
+                        ],
+                        body: .null
+                    )
                 }
                 since = t
             }

@@ -28,11 +28,15 @@ struct LogRoutes {
             guard let run = try await store.flowRuns.get(id) else { throw DetailError(status: .notFound, detail: "Flow run not found") }
             var csv = "timestamp,level,flow_run_id,task_run_id,message\r\n"
             for log in try await store.logs.all(flowRunId: id) {
-                let fields = [log.timestamp.pythonString, String(log.level), log.flowRunId?.uuidString.lowercased() ?? "",
-                              log.taskRunId?.uuidString.lowercased() ?? "", log.message]
+                let fields = [
+                    log.timestamp.pythonString, String(log.level), log.flowRunId?.uuidString.lowercased() ?? "",
+                    log.taskRunId?.uuidString.lowercased() ?? "", log.message,
+                ]
                 csv += fields.map(Self.csvField).joined(separator: ",") + "\r\n"
             }
-            let filename = (run.name + "-logs.csv").addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? "flow-run-logs.csv"
+            let filename =
+                (run.name + "-logs.csv").addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+                ?? "flow-run-logs.csv"
             var headers = HTTPFields()
             headers[.contentType] = "text/csv; charset=utf-8"
             headers[.contentDisposition] = "attachment; filename=\"flow-run-logs.csv\"; filename*=UTF-8''\(filename)"

@@ -23,7 +23,9 @@ struct TaskRunRoutes {
             return jsonResponse(Self.encode(run), status: created ? .created : .ok)
         }
         api.get("task_runs/:id") { _, context in
-            guard let run = try await store.taskRuns.get(try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Task not found") }
+            guard let run = try await store.taskRuns.get(try context.parameters.uuid("id")) else {
+                throw DetailError(status: .notFound, detail: "Task not found")
+            }
             return jsonResponse(Self.encode(run))
         }
         api.patch("task_runs/:id") { request, context in
@@ -35,7 +37,9 @@ struct TaskRunRoutes {
         }
         api.post("task_runs/filter") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request, limits: settings.limits).query { try ReadTaskRunsQuery.read($0, defaultLimit: settings.defaultLimit, paginate: false) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query {
+                try ReadTaskRunsQuery.read($0, defaultLimit: settings.defaultLimit, paginate: false)
+            }
             let runs = try await store.taskRuns.filter(query)
             let now = Timestamp.now()
             var w = JSONWriter(capacity: 2048 * max(1, runs.count))
@@ -51,7 +55,9 @@ struct TaskRunRoutes {
         }
         api.post("task_runs/paginate") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request, limits: settings.limits).query { try ReadTaskRunsQuery.read($0, defaultLimit: settings.defaultLimit, paginate: true) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query {
+                try ReadTaskRunsQuery.read($0, defaultLimit: settings.defaultLimit, paginate: true)
+            }
             let runs = try await store.taskRuns.filter(query)
             let count = try await store.taskRuns.count(query.filter)
             let now = Timestamp.now()
@@ -67,7 +73,9 @@ struct TaskRunRoutes {
             return jsonResponse(try await store.taskRuns.history(query))
         }
         api.delete("task_runs/:id") { _, context in
-            guard try await store.taskRuns.delete(try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Task not found") }
+            guard try await store.taskRuns.delete(try context.parameters.uuid("id")) else {
+                throw DetailError(status: .notFound, detail: "Task not found")
+            }
             return Response(status: .noContent)
         }
         api.get("task_run_states/") { request, _ in
@@ -75,7 +83,9 @@ struct TaskRunRoutes {
             return jsonResponse(try await store.states.history(kind: .task, runId: id))
         }
         api.get("task_run_states/:id") { _, context in
-            guard let state = try await store.states.get(kind: .task, id: try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "Flow run state not found") }
+            guard let state = try await store.states.get(kind: .task, id: try context.parameters.uuid("id")) else {
+                throw DetailError(status: .notFound, detail: "Flow run state not found")
+            }
             return jsonResponse(state)
         }
         api.post("task_runs/:id/set_state") { request, context in

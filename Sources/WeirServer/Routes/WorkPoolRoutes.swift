@@ -16,21 +16,29 @@ struct WorkPoolRoutes {
         }
         api.post("work_pools/filter") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request, limits: settings.limits).query { try SimpleFilterQuery.read($0, key: "work_pools", defaultLimit: settings.defaultLimit, parse: Filters.workPool) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query {
+                try SimpleFilterQuery.read($0, key: "work_pools", defaultLimit: settings.defaultLimit, parse: Filters.workPool)
+            }
             return jsonResponse(try await store.workPools.filter(query))
         }
         api.post("work_queues/filter") { request, _ in
             var request = request
-            let query = try await RequestBody.read(&request, limits: settings.limits).query { try SimpleFilterQuery.read($0, key: "work_queues", defaultLimit: settings.defaultLimit, parse: Filters.workQueue) }
+            let query = try await RequestBody.read(&request, limits: settings.limits).query {
+                try SimpleFilterQuery.read($0, key: "work_queues", defaultLimit: settings.defaultLimit, parse: Filters.workQueue)
+            }
             return jsonResponse(try await store.workPools.filterAllQueues(query))
         }
         api.get("work_queues/:id") { _, context in
-            guard let q = try await store.workPools.getQueue(id: try context.parameters.uuid("id")) else { throw DetailError(status: .notFound, detail: "work queue not found") }
+            guard let q = try await store.workPools.getQueue(id: try context.parameters.uuid("id")) else {
+                throw DetailError(status: .notFound, detail: "work queue not found")
+            }
             return jsonResponse(q)
         }
         api.get("work_pools/:name") { _, context in
             let name = try context.parameters.string("name")
-            guard let pool = try await store.workPools.get(name: name) else { throw DetailError(status: .notFound, detail: "Work pool \"\(name)\" not found.") }
+            guard let pool = try await store.workPools.get(name: name) else {
+                throw DetailError(status: .notFound, detail: "Work pool \"\(name)\" not found.")
+            }
             return jsonResponse(pool)
         }
         api.post("work_pools/:name/queues") { request, context in

@@ -13,7 +13,9 @@ struct LateRunsService: Service {
     let logger: Logger
 
     func run() async throws {
-        let store = store, logger = logger, after = settings.lateRunsAfterSeconds
+        let store = store
+        let logger = logger
+        let after = settings.lateRunsAfterSeconds
         await repeatUntilShutdown(every: settings.lateRunsLoopSeconds, logger: logger, what: "late runs pass") {
             if case .marked(let n) = try await store.services.markLateRuns(afterSeconds: after), n > 0 {
                 logger.info("marked \(n) flow runs late")

@@ -13,7 +13,8 @@ struct StatisticsService: Service {
     let logger: Logger
 
     func run() async throws {
-        let store = store, logger = logger
+        let store = store
+        let logger = logger
         await repeatUntilShutdown(every: settings.statisticsLoopSeconds, logger: logger, what: "statistics refresh") {
             let measured = try await store.refreshStatistics()
             if !measured.isEmpty { logger.info("refreshed the query planner's statistics: \(measured.joined(separator: ", "))") }

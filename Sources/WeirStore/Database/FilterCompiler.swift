@@ -81,17 +81,27 @@ struct FilterCompiler {
         switch r {
         case .runFlow: return ("flow_run.flow_id", "SELECT flow.id FROM flow WHERE 1 = 1")
         case .runDeployment: return ("flow_run.deployment_id", "SELECT deployment.id FROM deployment WHERE 1 = 1")
-        case .runQueueAndPool: return ("flow_run.work_queue_id", "SELECT work_queue.id FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id WHERE 1 = 1")
+        case .runQueueAndPool:
+            return (
+                "flow_run.work_queue_id", "SELECT work_queue.id FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id WHERE 1 = 1"
+            )
         case .runQueue: return ("flow_run.work_queue_id", "SELECT work_queue.id FROM work_queue WHERE 1 = 1")
         case .runTaskRuns: return ("flow_run.id", "SELECT task_run.flow_run_id FROM task_run WHERE task_run.flow_run_id IS NOT NULL")
         case .flowDeployments: return ("flow.id", "SELECT deployment.flow_id FROM deployment WHERE 1 = 1")
         case .deploymentFlow: return ("deployment.flow_id", "SELECT flow.id FROM flow WHERE 1 = 1")
-        case .taskSubflowRuns: return ("task_run.id", "SELECT subflow_run.parent_task_run_id FROM flow_run AS subflow_run WHERE subflow_run.parent_task_run_id IS NOT NULL")
+        case .taskSubflowRuns:
+            return (
+                "task_run.id", "SELECT subflow_run.parent_task_run_id FROM flow_run AS subflow_run WHERE subflow_run.parent_task_run_id IS NOT NULL"
+            )
         case .runParentTaskRun: return ("flow_run.parent_task_run_id", "SELECT task_run.id FROM task_run WHERE 1 = 1")
         case .taskFlowRun: return ("task_run.flow_run_id", "SELECT flow_run.id FROM flow_run WHERE 1 = 1")
         case .deploymentRuns: return ("deployment.id", "SELECT flow_run.deployment_id FROM flow_run WHERE flow_run.deployment_id IS NOT NULL")
         case .deploymentQueue: return ("deployment.work_queue_id", "SELECT work_queue.id FROM work_queue WHERE 1 = 1")
-        case .deploymentQueueAndPool: return ("deployment.work_queue_id", "SELECT work_queue.id FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id WHERE 1 = 1")
+        case .deploymentQueueAndPool:
+            return (
+                "deployment.work_queue_id",
+                "SELECT work_queue.id FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id WHERE 1 = 1"
+            )
         }
     }
 }

@@ -146,12 +146,12 @@ enum Migrations {
             // the tags beside the id in an index, it reads index entries (dozens to a page)
             // instead of whole rows (tags all_ at limit 200, 100,000 runs: 14.8 -> 3.0 ms).
             // PostgreSQL's GIN index serves tag filters instead.
-            sqliteOnlyFlowRunIdTags,
+            sqliteOnlyFlowRunIdTags
         ],
         [
             // A deployment created without pull steps answers [] as the reference's does; only
             // an explicit null is stored (and answered) as null.
-            "UPDATE deployment SET pull_steps = '[]' WHERE pull_steps IS NULL",
+            "UPDATE deployment SET pull_steps = '[]' WHERE pull_steps IS NULL"
         ],
     ]
 
@@ -166,7 +166,7 @@ enum Migrations {
         0: [
             "CREATE INDEX ix_flow_run_tags ON flow_run USING gin ((CAST(tags AS jsonb)))",
             "CREATE INDEX ix_task_run_tags ON task_run USING gin ((CAST(tags AS jsonb)))",
-        ],
+        ]
     ]
 
     /// The PostgreSQL schema: the SQLite one with PostgreSQL's types (64-bit integers, doubles,
@@ -186,7 +186,8 @@ enum Migrations {
             return out
         }
         guard sql.hasPrefix("CREATE INDEX") || sql.hasPrefix("CREATE UNIQUE INDEX"),
-              let open = sql.firstIndex(of: "("), sql.hasSuffix(")") else { return sql }
+            let open = sql.firstIndex(of: "("), sql.hasSuffix(")")
+        else { return sql }
         let keys = String(sql[sql.index(after: open)..<sql.index(before: sql.endIndex)])
         let ordered = splitTopLevel(keys).map { key -> String in
             let k = key.trimmingCharacters(in: .whitespaces)

@@ -23,12 +23,29 @@ public final class PostgresBackend: StoreBackend {
     private let acquireTimeout: Duration
 
     /// Connects to the server, migrates the schema and returns the backend.
-    public static func open(_ location: PostgresLocation, poolSize: Int = 10, acquireTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "weir.store")) async throws -> PostgresBackend {
+    public static func open(
+        _ location: PostgresLocation,
+        poolSize: Int = 10,
+        acquireTimeout: Duration = .seconds(10),
+        logger: Logger = Logger(label: "weir.store")
+    ) async throws -> PostgresBackend {
         var config: PostgresClient.Configuration
         if let dir = location.socketDirectory {
-            config = .init(unixSocketPath: "\(dir)/.s.PGSQL.\(location.port)", username: location.username, password: location.password, database: location.database)
+            config = .init(
+                unixSocketPath: "\(dir)/.s.PGSQL.\(location.port)",
+                username: location.username,
+                password: location.password,
+                database: location.database
+            )
         } else {
-            config = .init(host: location.host, port: location.port, username: location.username, password: location.password, database: location.database, tls: location.tls)
+            config = .init(
+                host: location.host,
+                port: location.port,
+                username: location.username,
+                password: location.password,
+                database: location.database,
+                tls: location.tls
+            )
         }
         config.options.maximumConnections = max(1, poolSize)
         config.options.connectTimeout = .seconds(5)
@@ -110,7 +127,8 @@ public final class PostgresBackend: StoreBackend {
     public func writeExclusively<T: Sendable>(key: Int64, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T? {
         try await write(locking: true) { db -> T? in
             guard let row = try await db.raw("SELECT pg_try_advisory_xact_lock(\(bind: key)) AS locked").first(),
-                  (try? row.decode(column: "locked", as: Bool.self)) == true else { return nil }
+                (try? row.decode(column: "locked", as: Bool.self)) == true
+            else { return nil }
             return try await body(db)
         }
     }
@@ -181,12 +199,14 @@ public final class PostgresBackend: StoreBackend {
     /// tenth (or were never measured); one replica at a time.
     public func refreshStatistics() async throws -> [String] {
         let tables = try await read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT relname FROM pg_stat_user_tables
                 WHERE n_mod_since_analyze > 0 AND n_mod_since_analyze < 50 + 0.1 * n_live_tup
                   AND (coalesce(last_analyze, last_autoanalyze) IS NULL OR n_mod_since_analyze >= 0.1 * n_live_tup)
                 ORDER BY relname
-                """).all().map { try $0.decode(column: "relname", as: String.self) }
+                """
+            ).all().map { try $0.decode(column: "relname", as: String.self) }
         }
         guard !tables.isEmpty else { return [] }
         // ANALYZE takes no lock that blocks reads or writes; the advisory lock keeps replicas from

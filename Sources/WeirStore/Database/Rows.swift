@@ -19,7 +19,9 @@ public struct StoreError: Error, Sendable, Equatable {
     static let unavailable = StoreError(kind: .unavailable, message: "Service Unavailable: the database is not reachable, retry shortly.")
 
     /// The reference's answer to a broken foreign key or unique constraint.
-    static let integrity = StoreError.conflict("Data integrity conflict. This usually means a unique or foreign key constraint was violated. See server logs for details.")
+    static let integrity = StoreError.conflict(
+        "Data integrity conflict. This usually means a unique or foreign key constraint was violated. See server logs for details."
+    )
 }
 
 /// Typed column access over SQLKit rows, in the stored representation (UUIDs as lowercase text,

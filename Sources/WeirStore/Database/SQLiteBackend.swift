@@ -3,8 +3,8 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import SQLiteKit
 import SQLKit
+import SQLiteKit
 import WeirModels
 
 /// Hands out connections one client at a time, opening them as they are first needed (up to
@@ -58,7 +58,10 @@ actor ConnectionPool {
 
     /// Every connection opened, for closing.
     func drain() -> [SQLiteHandle] {
-        defer { idle = []; all = [] }
+        defer {
+            idle = []
+            all = []
+        }
         return all
     }
 }
@@ -95,7 +98,10 @@ public final class SQLiteBackend: StoreBackend {
             // maps). The kernel's page cache keeps the file warm either way.
             let db = SQLiteFastDatabase(handle: c, logger: logger)
             do {
-                for pragma in ["PRAGMA busy_timeout = 30000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -8192", "PRAGMA temp_store = MEMORY"] {
+                for pragma in [
+                    "PRAGMA busy_timeout = 30000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -8192",
+                    "PRAGMA temp_store = MEMORY",
+                ] {
                     try await db.raw(SQLQueryString(pragma)).run()
                 }
             } catch {
@@ -170,7 +176,8 @@ public final class SQLiteBackend: StoreBackend {
     /// statistics before its next query (and its cached statements plan again); without it they
     /// keep the statistics they opened with.
     public func refreshStatistics() async throws -> [String] {
-        let logger = logger, measuredAt = statisticsChanges
+        let logger = logger
+        let measuredAt = statisticsChanges
         let (due, changes) = try await writer.use { c in
             let db = SQLiteFastDatabase(handle: c, logger: logger)
             var due = try await db.raw("PRAGMA optimize = 0x10003").all().compactMap { row in

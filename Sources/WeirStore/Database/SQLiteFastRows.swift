@@ -1,9 +1,9 @@
 import Logging
 import NIOCore
 import NIOPosix
+import SQLKit
 import SQLiteKit
 import SQLiteNIO
-import SQLKit
 
 /// SQLKit over one SQLite connection (``SQLiteHandle``): statements run synchronously on the
 /// connection's thread, and rows are ``SQLiteStoredRow``s, whose columns the repositories read
@@ -23,13 +23,13 @@ struct SQLiteFastDatabase: SQLDatabase {
     var dialect: any SQLDialect { SQLiteDialect() }
     var queryLogLevel: Logger.Level? { nil }
 
-    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
         let promise = eventLoop.makePromise(of: Void.self)
         promise.completeWithTask { try await execute(sql: query, onRow) }
         return promise.futureResult
     }
 
-    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
         let (sql, rawBinds) = serialize(query)
         let binds = try rawBinds.map { try encoder.encode($0) }
         if handle.isCurrent {

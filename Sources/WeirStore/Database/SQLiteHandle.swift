@@ -36,7 +36,10 @@ final class SQLiteHandle: @unchecked Sendable {
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
         let rc = sqlite_nio_sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK else {
-            let failure = SQLiteFailure(code: rc, message: db.flatMap { sqlite_nio_sqlite3_errmsg($0).map { String(cString: $0) } } ?? "cannot open \(path)")
+            let failure = SQLiteFailure(
+                code: rc,
+                message: db.flatMap { sqlite_nio_sqlite3_errmsg($0).map { String(cString: $0) } } ?? "cannot open \(path)"
+            )
             sqlite_nio_sqlite3_close(db)
             db = nil
             throw failure
@@ -74,7 +77,8 @@ final class SQLiteHandle: @unchecked Sendable {
             case .integer(let v): rc = sqlite_nio_sqlite3_bind_int64(statement, index, Int64(v))
             case .float(let v): rc = sqlite_nio_sqlite3_bind_double(statement, index, v)
             case .text(let v): rc = sqlite_nio_sqlite3_bind_text64(statement, index, v, UInt64(v.utf8.count), transient, UInt8(SQLITE_UTF8))
-            case .blob(let v): rc = v.withUnsafeReadableBytes { sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), transient) }
+            case .blob(let v):
+                rc = v.withUnsafeReadableBytes { sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), transient) }
             case .null: rc = sqlite_nio_sqlite3_bind_null(statement, index)
             }
             guard rc == SQLITE_OK else { throw failure(rc, db) }
@@ -139,12 +143,16 @@ final class SQLiteHandle: @unchecked Sendable {
     /// and there. It replaces SQLite's automatic checkpoints.
     func setWALHook(_ hook: WALHook) async throws {
         try await run {
-            sqlite_nio_sqlite3_wal_hook(db, { context, db, _, frames in
-                if Unmanaged<WALHook>.fromOpaque(context!).takeUnretainedValue().committed(frames: Int(frames)) {
-                    sqlite_nio_sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-                }
-                return SQLITE_OK
-            }, Unmanaged.passUnretained(hook).toOpaque())
+            sqlite_nio_sqlite3_wal_hook(
+                db,
+                { context, db, _, frames in
+                    if Unmanaged<WALHook>.fromOpaque(context!).takeUnretainedValue().committed(frames: Int(frames)) {
+                        sqlite_nio_sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                    }
+                    return SQLITE_OK
+                },
+                Unmanaged.passUnretained(hook).toOpaque()
+            )
         }
     }
 

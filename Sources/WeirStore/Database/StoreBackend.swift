@@ -50,7 +50,8 @@ extension StoreBackend {
 }
 
 /// Runs `body` between `begin` and COMMIT on one connection, rolling back if it throws.
-func inTransaction<T: Sendable>(_ db: any SQLDatabase, begin: SQLQueryString, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+func inTransaction<T: Sendable>(_ db: any SQLDatabase, begin: SQLQueryString, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+{
     try await db.raw(begin).run()
     do {
         let result = try await body(db)
@@ -104,7 +105,9 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
             return .postgres(try PostgresLocation(url: String(url.dropFirst(scheme.count + 3))))
         }
         if url.contains("://") {
-            throw DatabaseURLError(message: "unsupported database URL (use sqlite:///path or postgresql://user:password@host:port/database): \(withoutCredentials(url))")
+            throw DatabaseURLError(
+                message: "unsupported database URL (use sqlite:///path or postgresql://user:password@host:port/database): \(withoutCredentials(url))"
+            )
         }
         return .sqlite(path: url)
     }
@@ -140,7 +143,10 @@ public struct PostgresLocation: Sendable, Equatable {
     init(url rest: String) throws {
         var main = rest
         var query = ""
-        if let q = rest.firstIndex(of: "?") { main = String(rest[..<q]); query = String(rest[rest.index(after: q)...]) }
+        if let q = rest.firstIndex(of: "?") {
+            main = String(rest[..<q])
+            query = String(rest[rest.index(after: q)...])
+        }
         var hostPart = main
         if let at = main.lastIndex(of: "@") {
             let credentials = String(main[..<at])

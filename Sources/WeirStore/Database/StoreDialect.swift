@@ -20,7 +20,11 @@ public enum StoreDialect: Sendable {
         let unique = Array(Set(tags)).sorted()
         switch self {
         case .sqlite:
-            let parts = unique.map { SQLQueryString("(instr(\(column), \(bind: JSONValue.string($0).jsonText)) > 0 AND EXISTS (SELECT 1 FROM json_each(\(column)) WHERE json_each.value = \(bind: $0)))") as any SQLExpression }
+            let parts = unique.map {
+                SQLQueryString(
+                    "(instr(\(column), \(bind: JSONValue.string($0).jsonText)) > 0 AND EXISTS (SELECT 1 FROM json_each(\(column)) WHERE json_each.value = \(bind: $0)))"
+                ) as any SQLExpression
+            }
             return SQLQueryString("(\(SQLList(parts, separator: SQLRaw(" AND "))))")
         case .postgres:
             return SQLQueryString("(CAST(\(column) AS jsonb) @> CAST(\(bind: tagsJSON(unique)) AS jsonb))")
@@ -34,7 +38,9 @@ public enum StoreDialect: Sendable {
         case .sqlite:
             guard !tags.isEmpty else { return SQLQueryString("0") }
             let present = tags.map { SQLQueryString("instr(\(column), \(bind: JSONValue.string($0).jsonText)) > 0") as any SQLExpression }
-            return SQLQueryString("((\(SQLList(present, separator: SQLRaw(" OR ")))) AND EXISTS (SELECT 1 FROM json_each(\(column)) WHERE json_each.value IN (\(binds: tags))))")
+            return SQLQueryString(
+                "((\(SQLList(present, separator: SQLRaw(" OR ")))) AND EXISTS (SELECT 1 FROM json_each(\(column)) WHERE json_each.value IN (\(binds: tags))))"
+            )
         case .postgres: return SQLQueryString("(CAST(\(column) AS jsonb) ?| \(bind: tags))")
         }
     }
@@ -78,7 +84,8 @@ public enum StoreDialect: Sendable {
     func orderBy(_ clauses: String) -> String {
         guard self == .postgres else { return clauses }
         let parts = splitTopLevel(clauses)
-        if parts.count == 1, let key = parts[0].trimmingCharacters(in: .whitespaces).split(separator: " ").first, key == "id" || key.hasSuffix(".id") {
+        if parts.count == 1, let key = parts[0].trimmingCharacters(in: .whitespaces).split(separator: " ").first, key == "id" || key.hasSuffix(".id")
+        {
             return clauses
         }
         return parts.map { clause in

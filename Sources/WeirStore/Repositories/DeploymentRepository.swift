@@ -13,17 +13,37 @@ public struct DeploymentRepository: Sendable {
         """
 
     static func decode(_ r: any SQLRow) -> Deployment {
-        Deployment(id: r.uuid("id"), created: r.timestamp("created"), updated: r.timestamp("updated"), name: r.string("name"),
-                   version: r.optString("version"), description: r.optString("description"), flowId: r.uuid("flow_id"),
-                   paused: r.bool("paused"), schedules: r.json("schedules"), concurrencyLimit: nil,
-                   concurrencyOptions: r.optJSON("concurrency_options"), jobVariables: r.json("job_variables"),
-                   parameters: r.json("parameters"), tags: r.tags("tags"), labels: r.json("labels"),
-                   workQueueName: r.optString("wq_name") ?? r.optString("work_queue_name"), workQueueId: r.optUUID("work_queue_id"),
-                   lastPolled: r.optTimestamp("last_polled"), parameterOpenapiSchema: r.optJSON("parameter_openapi_schema"),
-                   path: r.optString("path"), pullSteps: r.optJSON("pull_steps"), entrypoint: r.optString("entrypoint"),
-                   storageDocumentId: r.optUUID("storage_document_id"), infrastructureDocumentId: r.optUUID("infrastructure_document_id"),
-                   createdBy: r.optJSON("created_by"), updatedBy: r.optJSON("updated_by"), workPoolName: r.optString("wp_name"),
-                   status: r.string("status"), enforceParameterSchema: r.bool("enforce_parameter_schema"))
+        Deployment(
+            id: r.uuid("id"),
+            created: r.timestamp("created"),
+            updated: r.timestamp("updated"),
+            name: r.string("name"),
+            version: r.optString("version"),
+            description: r.optString("description"),
+            flowId: r.uuid("flow_id"),
+            paused: r.bool("paused"),
+            schedules: r.json("schedules"),
+            concurrencyLimit: nil,
+            concurrencyOptions: r.optJSON("concurrency_options"),
+            jobVariables: r.json("job_variables"),
+            parameters: r.json("parameters"),
+            tags: r.tags("tags"),
+            labels: r.json("labels"),
+            workQueueName: r.optString("wq_name") ?? r.optString("work_queue_name"),
+            workQueueId: r.optUUID("work_queue_id"),
+            lastPolled: r.optTimestamp("last_polled"),
+            parameterOpenapiSchema: r.optJSON("parameter_openapi_schema"),
+            path: r.optString("path"),
+            pullSteps: r.optJSON("pull_steps"),
+            entrypoint: r.optString("entrypoint"),
+            storageDocumentId: r.optUUID("storage_document_id"),
+            infrastructureDocumentId: r.optUUID("infrastructure_document_id"),
+            createdBy: r.optJSON("created_by"),
+            updatedBy: r.optJSON("updated_by"),
+            workPoolName: r.optString("wp_name"),
+            status: r.string("status"),
+            enforceParameterSchema: r.bool("enforce_parameter_schema")
+        )
     }
 
     static func find(_ db: any SQLDatabase, _ id: UUID) async throws -> Deployment? {
@@ -41,14 +61,17 @@ public struct DeploymentRepository: Sendable {
         case .NAME_ASC: order = "deployment.name ASC, deployment.id ASC"
         case .NAME_DESC: order = "deployment.name DESC, deployment.id DESC"
         }
-        let sql: SQLQueryString = "\(unsafeRaw: Self.select) WHERE \(compiler.compile(q.condition)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        let sql: SQLQueryString =
+            "\(unsafeRaw: Self.select) WHERE \(compiler.compile(q.condition)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
         return try await backend.read { db in try await db.raw(sql).all().map(Self.decode) }
     }
 
     /// The deployment of a flow, by names.
     public func get(flowName: String, name: String) async throws -> Deployment? {
         try await backend.read { db in
-            try await db.raw("\(unsafeRaw: Self.select) JOIN flow ON flow.id = deployment.flow_id WHERE flow.name = \(bind: flowName) AND deployment.name = \(bind: name)").first().map(Self.decode)
+            try await db.raw(
+                "\(unsafeRaw: Self.select) JOIN flow ON flow.id = deployment.flow_id WHERE flow.name = \(bind: flowName) AND deployment.name = \(bind: name)"
+            ).first().map(Self.decode)
         }
     }
 
@@ -99,20 +122,30 @@ public struct DeploymentRepository: Sendable {
     }
 
     /// Creates or updates (by flow and name) a deployment; `created` tells which.
-    public func upsert(_ c: DeploymentCreate, createdBy: JSONValue?, updatedBy: JSONValue?, now: Timestamp = .now()) async throws -> (Deployment, created: Bool) {
+    public func upsert(
+        _ c: DeploymentCreate,
+        createdBy: JSONValue?,
+        updatedBy: JSONValue?,
+        now: Timestamp = .now()
+    ) async throws -> (Deployment, created: Bool) {
         try await backend.write { db in
             guard let flow = try await FlowRepository.find(db, "id = \(bind: c.flowId.lowercased)") else { throw StoreError.integrity }
             let queueId = try await Self.resolveQueue(db, pool: c.workPoolName, queue: c.workQueueName, now: now)
-            let labels = JSONObjectBuilder.merge([(try? JSONParser.parse(flow.labels.text)) ?? .emptyObject, .object([("prefect.flow.id", .string(c.flowId.lowercased))]), c.labels])
-            let existing = try await db.raw("SELECT id FROM deployment WHERE flow_id = \(bind: c.flowId.lowercased) AND name = \(bind: c.name)").first()
+            let labels = JSONObjectBuilder.merge([
+                (try? JSONParser.parse(flow.labels.text)) ?? .emptyObject, .object([("prefect.flow.id", .string(c.flowId.lowercased))]), c.labels,
+            ])
+            let existing = try await db.raw("SELECT id FROM deployment WHERE flow_id = \(bind: c.flowId.lowercased) AND name = \(bind: c.name)")
+                .first()
             let id = existing.map { $0.uuid("id") } ?? UUID()
-            let schedules = JSONValue.array(c.schedules.map { s in
-                .object([
-                    ("id", .string(UUID().lowercased)), ("created", .string(now.description)), ("updated", .string(now.description)),
-                    ("deployment_id", .string(id.lowercased)), ("schedule", s["schedule"] ?? .null), ("active", s["active"] ?? .bool(true)),
-                    ("max_scheduled_runs", .null), ("parameters", s["parameters"] ?? .emptyObject), ("slug", s["slug"] ?? .null),
-                ])
-            })
+            let schedules = JSONValue.array(
+                c.schedules.map { s in
+                    .object([
+                        ("id", .string(UUID().lowercased)), ("created", .string(now.description)), ("updated", .string(now.description)),
+                        ("deployment_id", .string(id.lowercased)), ("schedule", s["schedule"] ?? .null), ("active", s["active"] ?? .bool(true)),
+                        ("max_scheduled_runs", .null), ("parameters", s["parameters"] ?? .emptyObject), ("slug", s["slug"] ?? .null),
+                    ])
+                }
+            )
             var cols = Columns()
             func set(_ key: String, _ column: String? = nil, _ value: (any Encodable & Sendable)?) {
                 if existing == nil || c.present.contains(key) { cols.set(column ?? key, value) }
@@ -157,7 +190,12 @@ public struct DeploymentRepository: Sendable {
     }
 
     /// Creates a flow run from a deployment (`POST /deployments/{id}/create_flow_run`).
-    public func createFlowRun(_ deploymentId: UUID, _ c: FlowRunCreate, createdBy: JSONValue?, now: Timestamp = .now()) async throws -> (FlowRun, created: Bool) {
+    public func createFlowRun(
+        _ deploymentId: UUID,
+        _ c: FlowRunCreate,
+        createdBy: JSONValue?,
+        now: Timestamp = .now()
+    ) async throws -> (FlowRun, created: Bool) {
         try await backend.write { db in
             guard let d = try await Self.find(db, deploymentId) else { throw StoreError.notFound("Deployment not found") }
             var run = c
@@ -166,10 +204,14 @@ public struct DeploymentRepository: Sendable {
             run.jobVariables = c.jobVariables ?? .emptyObject
             var queueId = d.workQueueId
             // The run keeps the deployment's own queue name column, not the joined queue's name.
-            var queueName = try await db.raw("SELECT work_queue_name FROM deployment WHERE id = \(bind: deploymentId.lowercased)").first()?.optString("work_queue_name")
+            var queueName = try await db.raw("SELECT work_queue_name FROM deployment WHERE id = \(bind: deploymentId.lowercased)").first()?.optString(
+                "work_queue_name"
+            )
             if let requested = c.workQueueName {
                 guard let poolName = d.workPoolName, let pool = try await WorkPoolRepository.findPool(db, name: poolName) else {
-                    throw StoreError.badRequest("Cannot create flow run in work queue \(requested) because deployment \(deploymentId.lowercased) is not associated with a work pool. Please remove work_pool_name and try again.")
+                    throw StoreError.badRequest(
+                        "Cannot create flow run in work queue \(requested) because deployment \(deploymentId.lowercased) is not associated with a work pool. Please remove work_pool_name and try again."
+                    )
                 }
                 queueId = try await Self.ensureQueue(db, pool: pool, name: requested, now: now)
                 queueName = requested
@@ -179,12 +221,26 @@ public struct DeploymentRepository: Sendable {
             for t in c.tags where !tags.contains(t) { tags.append(t) }
             var seen = Set<String>()
             tags = tags.filter { seen.insert($0).inserted }
-            let labels = JSONObjectBuilder.merge([d.labels.value, .object([("prefect.flow.id", .string(d.flowId.lowercased)), ("prefect.deployment.id", .string(deploymentId.lowercased))]), c.labels])
+            let labels = JSONObjectBuilder.merge([
+                d.labels.value,
+                .object([("prefect.flow.id", .string(d.flowId.lowercased)), ("prefect.deployment.id", .string(deploymentId.lowercased))]), c.labels,
+            ])
             var details = StateDetails()
             details.scheduledTime = now
-            return try await FlowRunRepository.insert(db, run, flowId: d.flowId, labels: labels, tags: tags, queueId: queueId, workQueueName: queueName,
-                                                      deploymentId: deploymentId, deploymentVersion: d.version, createdBy: createdBy,
-                                                      defaultState: StateCreate(type: .SCHEDULED, stateDetails: details), now: now)
+            return try await FlowRunRepository.insert(
+                db,
+                run,
+                flowId: d.flowId,
+                labels: labels,
+                tags: tags,
+                queueId: queueId,
+                workQueueName: queueName,
+                deploymentId: deploymentId,
+                deploymentVersion: d.version,
+                createdBy: createdBy,
+                defaultState: StateCreate(type: .SCHEDULED, stateDetails: details),
+                now: now
+            )
         }
     }
 }

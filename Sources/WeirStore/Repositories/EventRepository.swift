@@ -10,9 +10,16 @@ public struct EventRepository: Sendable {
     static func decode(_ r: any SQLRow) -> Event {
         let related: [JSONValue]
         if case .array(let items)? = try? JSONParser.parse(r.string("related")) { related = items } else { related = [] }
-        return Event(occurred: r.timestamp("occurred"), event: r.string("event"), resource: (try? JSONParser.parse(r.string("resource"))) ?? .emptyObject,
-                     related: related, payload: (try? JSONParser.parse(r.string("payload"))) ?? .emptyObject, id: r.uuid("id"),
-                     follows: r.optUUID("follows"), received: r.timestamp("received"))
+        return Event(
+            occurred: r.timestamp("occurred"),
+            event: r.string("event"),
+            resource: (try? JSONParser.parse(r.string("resource"))) ?? .emptyObject,
+            related: related,
+            payload: (try? JSONParser.parse(r.string("payload"))) ?? .emptyObject,
+            id: r.uuid("id"),
+            follows: r.optUUID("follows"),
+            received: r.timestamp("received")
+        )
     }
 
     /// Inserts events inside an open transaction.
@@ -86,8 +93,12 @@ enum TaskRunRecorder {
         // The natural key (flow run, task key, dynamic key) wins: an existing row keeps its id.
         var existing: (any SQLRow)?
         if let flowRunId = record.flowRunId,
-           case .string(let key)? = JSONValue.object(record.fields)["task_key"], case .string(let dyn)? = JSONValue.object(record.fields)["dynamic_key"] {
-            existing = try await db.raw("SELECT id, state_timestamp FROM task_run WHERE flow_run_id = \(bind: flowRunId.lowercased) AND task_key = \(bind: key) AND dynamic_key = \(bind: dyn)").first()
+            case .string(let key)? = JSONValue.object(record.fields)["task_key"],
+            case .string(let dyn)? = JSONValue.object(record.fields)["dynamic_key"]
+        {
+            existing = try await db.raw(
+                "SELECT id, state_timestamp FROM task_run WHERE flow_run_id = \(bind: flowRunId.lowercased) AND task_key = \(bind: key) AND dynamic_key = \(bind: dyn)"
+            ).first()
         }
         if existing == nil {
             existing = try await db.raw("SELECT id, state_timestamp FROM task_run WHERE id = \(bind: record.taskRunId.lowercased)").first()

@@ -8,7 +8,14 @@ public struct FlowRepository: Sendable {
     var compiler: FilterCompiler { FilterCompiler(dialect: backend.dialect) }
 
     static func decode(_ r: any SQLRow) -> Flow {
-        Flow(id: r.uuid("id"), created: r.timestamp("created"), updated: r.timestamp("updated"), name: r.string("name"), tags: r.tags("tags"), labels: r.json("labels"))
+        Flow(
+            id: r.uuid("id"),
+            created: r.timestamp("created"),
+            updated: r.timestamp("updated"),
+            name: r.string("name"),
+            tags: r.tags("tags"),
+            labels: r.json("labels")
+        )
     }
 
     /// Creates the flow, or returns the existing one of that name unchanged (`created` false).
@@ -68,7 +75,8 @@ public struct FlowRepository: Sendable {
         case .NAME_ASC: order = "name ASC"
         case .NAME_DESC: order = "name DESC"
         }
-        let sql: SQLQueryString = "SELECT * FROM flow WHERE \(whereClause(q)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        let sql: SQLQueryString =
+            "SELECT * FROM flow WHERE \(whereClause(q)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
         return try await backend.read { db in try await db.raw(sql).all().map(Self.decode) }
     }
 

@@ -26,18 +26,22 @@ enum FlowRunEvents {
 
     /// Records (and queues for subscribers) the event for a newly written flow run state.
     static func emit(_ db: any SQLDatabase, runId: UUID, initial: State?, validated: State, now: Timestamp) async throws {
-        guard let r = try await db.raw("""
-            SELECT flow_run.name, flow_run.run_count, flow_run.tags, flow_run.created_by, flow.id AS flow_id, flow.name AS flow_name,
-                   flow.tags AS flow_tags, deployment.id AS dep_id, deployment.name AS dep_name, deployment.tags AS dep_tags,
-                   work_queue.id AS wq_id, work_queue.name AS wq_name, work_pool.id AS wp_id, work_pool.name AS wp_name,
-                   work_pool.type AS wp_type, task_run.id AS ptr_id, task_run.name AS ptr_name, task_run.tags AS ptr_tags
-            FROM flow_run JOIN flow ON flow.id = flow_run.flow_id
-            LEFT JOIN deployment ON deployment.id = flow_run.deployment_id
-            LEFT JOIN work_queue ON work_queue.id = flow_run.work_queue_id
-            LEFT JOIN work_pool ON work_pool.id = work_queue.work_pool_id
-            LEFT JOIN task_run ON task_run.id = flow_run.parent_task_run_id
-            WHERE flow_run.id = \(bind: runId.lowercased)
-            """).first() else { return }
+        guard
+            let r = try await db.raw(
+                """
+                SELECT flow_run.name, flow_run.run_count, flow_run.tags, flow_run.created_by, flow.id AS flow_id, flow.name AS flow_name,
+                       flow.tags AS flow_tags, deployment.id AS dep_id, deployment.name AS dep_name, deployment.tags AS dep_tags,
+                       work_queue.id AS wq_id, work_queue.name AS wq_name, work_pool.id AS wp_id, work_pool.name AS wp_name,
+                       work_pool.type AS wp_type, task_run.id AS ptr_id, task_run.name AS ptr_name, task_run.tags AS ptr_tags
+                FROM flow_run JOIN flow ON flow.id = flow_run.flow_id
+                LEFT JOIN deployment ON deployment.id = flow_run.deployment_id
+                LEFT JOIN work_queue ON work_queue.id = flow_run.work_queue_id
+                LEFT JOIN work_pool ON work_pool.id = work_queue.work_pool_id
+                LEFT JOIN task_run ON task_run.id = flow_run.parent_task_run_id
+                WHERE flow_run.id = \(bind: runId.lowercased)
+                """
+            ).first()
+        else { return }
         var timestamp = validated.timestamp.description
         timestamp.removeLast()
         let runResource = JSONValue.object([
@@ -50,17 +54,35 @@ enum FlowRunEvents {
             ("prefect.state-type", .string(validated.type.rawValue)),
         ])
         var related: [JSONValue] = [relatedResource("prefect.flow.\(r.string("flow_id"))", role: "flow", name: r.string("flow_name"))]
-        if let dep = r.optString("dep_id") { related.append(relatedResource("prefect.deployment.\(dep)", role: "deployment", name: r.string("dep_name"))) }
-        if let wq = r.optString("wq_id") { related.append(relatedResource("prefect.work-queue.\(wq)", role: "work-queue", name: r.string("wq_name"))) }
-        if let wp = r.optString("wp_id") {
-            related.append(relatedResource("prefect.work-pool.\(wp)", role: "work-pool", name: r.string("wp_name"), extra: [("prefect.work-pool.type", .string(r.string("wp_type")))]))
+        if let dep = r.optString("dep_id") {
+            related.append(relatedResource("prefect.deployment.\(dep)", role: "deployment", name: r.string("dep_name")))
         }
-        if let ptr = r.optString("ptr_id") { related.append(relatedResource("prefect.task-run.\(ptr)", role: "task-run", name: r.string("ptr_name"))) }
+        if let wq = r.optString("wq_id") {
+            related.append(relatedResource("prefect.work-queue.\(wq)", role: "work-queue", name: r.string("wq_name")))
+        }
+        if let wp = r.optString("wp_id") {
+            related.append(
+                relatedResource(
+                    "prefect.work-pool.\(wp)",
+                    role: "work-pool",
+                    name: r.string("wp_name"),
+                    extra: [("prefect.work-pool.type", .string(r.string("wp_type")))]
+                )
+            )
+        }
+        if let ptr = r.optString("ptr_id") {
+            related.append(relatedResource("prefect.task-run.\(ptr)", role: "task-run", name: r.string("ptr_name")))
+        }
         let allTags = Set(tags(r.optString("tags")) + tags(r.optString("flow_tags")) + tags(r.optString("dep_tags")) + tags(r.optString("ptr_tags")))
-        for tag in allTags.sorted() { related.append(.object([("prefect.resource.id", .string("prefect.tag.\(tag)")), ("prefect.resource.role", .string("tag"))])) }
+        for tag in allTags.sorted() {
+            related.append(.object([("prefect.resource.id", .string("prefect.tag.\(tag)")), ("prefect.resource.role", .string("tag"))]))
+        }
         if let creator = r.optString("created_by").flatMap({ try? JSONParser.parse($0) }), case .string(let type)? = creator["type"],
-           type == "DEPLOYMENT" || type == "AUTOMATION", case .string(let cid)? = creator["id"] {
-            var pairs: [(String, JSONValue)] = [("prefect.resource.id", .string("prefect.\(type.lowercased()).\(cid)")), ("prefect.resource.role", .string("creator"))]
+            type == "DEPLOYMENT" || type == "AUTOMATION", case .string(let cid)? = creator["id"]
+        {
+            var pairs: [(String, JSONValue)] = [
+                ("prefect.resource.id", .string("prefect.\(type.lowercased()).\(cid)")), ("prefect.resource.role", .string("creator")),
+            ]
             if case .string(let display)? = creator["display_value"] { pairs.append(("prefect.resource.name", .string(display))) }
             related.append(.object(pairs))
         }
@@ -70,8 +92,16 @@ enum FlowRunEvents {
             ("validated_state", stateSummary(validated)),
         ])
         let follows = initial.flatMap { abs(validated.timestamp.secondsSince($0.timestamp)) < 300 ? $0.id : nil }
-        let event = Event(occurred: validated.timestamp, event: "prefect.flow-run.\(validated.name)", resource: runResource, related: related,
-                          payload: payload, id: validated.id, follows: follows, received: now)
+        let event = Event(
+            occurred: validated.timestamp,
+            event: "prefect.flow-run.\(validated.name)",
+            resource: runResource,
+            related: related,
+            payload: payload,
+            id: validated.id,
+            follows: follows,
+            received: now
+        )
         try await EventRepository.insert(db, [event])
         EventCollector.current?.append(event)
     }

@@ -8,7 +8,9 @@ extension FlowRunRepository {
     /// Applies a `FlowRunUpdate`; false when the run does not exist.
     public func update(_ id: UUID, _ patch: Patch, now: Timestamp = .now()) async throws -> Bool {
         try await backend.write { db in
-            guard let row = try await db.raw("SELECT state_type, deployment_id FROM flow_run WHERE id = \(bind: id.lowercased)").first() else { return false }
+            guard let row = try await db.raw("SELECT state_type, deployment_id FROM flow_run WHERE id = \(bind: id.lowercased)").first() else {
+                return false
+            }
             if let jv = patch.values["job_variables"], jv != .null {
                 guard let type = row.optString("state_type") else {
                     throw StoreError.badRequest("Flow run state is required to update job variables but none exists")
@@ -16,7 +18,8 @@ extension FlowRunRepository {
                 guard type == StateType.SCHEDULED.rawValue else {
                     throw StoreError.badRequest("Job variables for a flow run in state \(type) cannot be updated")
                 }
-                guard let dep = row.optString("deployment_id"), try await db.raw("SELECT 1 FROM deployment WHERE id = \(bind: dep)").first() != nil else {
+                guard let dep = row.optString("deployment_id"), try await db.raw("SELECT 1 FROM deployment WHERE id = \(bind: dep)").first() != nil
+                else {
                     throw StoreError.badRequest("A deployment for the flow run could not be found")
                 }
             }
@@ -39,7 +42,9 @@ extension FlowRunRepository {
         try await backend.write { db in
             guard let row = try await db.raw("SELECT labels FROM flow_run WHERE id = \(bind: id.lowercased)").first() else { return false }
             let merged = JSONObjectBuilder.merge([(try? JSONParser.parse(row.string("labels"))) ?? .emptyObject, labels])
-            try await db.raw("UPDATE flow_run SET labels = \(bind: merged.jsonText), updated = \(bind: now.microseconds) WHERE id = \(bind: id.lowercased)").run()
+            try await db.raw(
+                "UPDATE flow_run SET labels = \(bind: merged.jsonText), updated = \(bind: now.microseconds) WHERE id = \(bind: id.lowercased)"
+            ).run()
             return true
         }
     }
@@ -64,7 +69,9 @@ extension FlowRunRepository {
         return try await backend.write(locking: true) { db in
             var results: [(UUID, OrchestrationResult)] = []
             for id in try await db.raw(select).all().map({ $0.uuid("id") }) {
-                if let r = try await RunStates.propose(db, kind: .flow, id: id, proposal: state, force: q.force, now: fixed) { results.append((id, r)) }
+                if let r = try await RunStates.propose(db, kind: .flow, id: id, proposal: state, force: q.force, now: fixed) {
+                    results.append((id, r))
+                }
             }
             return results
         }
@@ -79,7 +86,8 @@ extension FlowRunRepository {
 
     /// The average lateness in whole seconds of the matching runs, nil when none match.
     public func lateness(_ q: CountFlowRunsQuery, now: Timestamp = .now()) async throws -> Double? {
-        let sql: SQLQueryString = "SELECT \(unsafeRaw: runEstimates(table: "flow_run", now: now)) FROM flow_run WHERE \(compiler.compile(q.filter.condition))"
+        let sql: SQLQueryString =
+            "SELECT \(unsafeRaw: runEstimates(table: "flow_run", now: now)) FROM flow_run WHERE \(compiler.compile(q.filter.condition))"
         let values = try await backend.read { db in try await db.raw(sql).all().map { max(0, $0.double("est_lateness")).rounded(.down) } }
         return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
     }
@@ -113,7 +121,13 @@ extension FlowRunRepository {
                 return OrchestrationResult(state: nil, status: .ABORT, reason: "Cannot resume a flow run that is not paused.", wroteState: false)
             }
             if current.stateDetails.runInputKeyset != nil {
-                return OrchestrationResult(state: current, status: .REJECT, reason: "Run input schema not found.", wroteState: false, detailsType: "abort_details")
+                return OrchestrationResult(
+                    state: current,
+                    status: .REJECT,
+                    reason: "Run input schema not found.",
+                    wroteState: false,
+                    detailsType: "abort_details"
+                )
             }
             var proposal = StateCreate(type: .RUNNING)
             if current.stateDetails.pauseReschedule {
@@ -130,27 +144,39 @@ extension FlowRunRepository {
     /// The run's graph (`graph-v2`): nil when the run does not exist.
     public func graph(_ id: UUID, since: Timestamp?) async throws -> RunGraph? {
         try await backend.read { db in
-            guard let run = try await db.raw("SELECT start_time, expected_start_time, end_time FROM flow_run WHERE id = \(bind: id.lowercased)").first() else { return nil }
-            let rows = try await db.raw("""
+            guard
+                let run = try await db.raw("SELECT start_time, expected_start_time, end_time FROM flow_run WHERE id = \(bind: id.lowercased)").first()
+            else { return nil }
+            let rows = try await db.raw(
+                """
                 SELECT task_run.id, task_run.name, task_run.state_type, task_run.start_time, task_run.expected_start_time, task_run.end_time,
                        task_run.task_inputs, sub.id AS sub_id, sub.name AS sub_name, sub.state_type AS sub_state_type, sub.start_time AS sub_start,
                        sub.expected_start_time AS sub_expected, sub.end_time AS sub_end, flow.name AS flow_name
                 FROM task_run LEFT JOIN flow_run AS sub ON sub.parent_task_run_id = task_run.id
                 LEFT JOIN flow ON flow.id = sub.flow_id
                 WHERE task_run.flow_run_id = \(bind: id.lowercased)
-                """).all()
+                """
+            ).all()
             var nodes: [RunGraph.Node] = []
             var inputs: [UUID: [UUID]] = [:]
             var parentsInputs: [UUID: [UUID]] = [:]
             for r in rows {
                 let isSubflow = r.optUUID("sub_id") != nil
-                guard let start = r.optTimestamp("sub_start") ?? r.optTimestamp("sub_expected") ?? r.optTimestamp("start_time") ?? r.optTimestamp("expected_start_time") else { continue }
+                guard
+                    let start = r.optTimestamp("sub_start") ?? r.optTimestamp("sub_expected") ?? r.optTimestamp("start_time")
+                        ?? r.optTimestamp("expected_start_time")
+                else { continue }
                 let taskCompleted = r.optString("state_type") == StateType.COMPLETED.rawValue
                 let end = r.optTimestamp("sub_end") ?? r.optTimestamp("end_time") ?? (taskCompleted ? r.optTimestamp("expected_start_time") : nil)
                 let nodeId = isSubflow ? r.uuid("sub_id") : r.uuid("id")
-                let node = RunGraph.Node(kind: isSubflow ? "flow-run" : "task-run", id: nodeId,
-                                         label: isSubflow ? "\(r.string("flow_name")) / \(r.string("sub_name"))" : r.string("name"),
-                                         stateType: isSubflow ? r.stateType("sub_state_type") : r.stateType("state_type"), startTime: start, endTime: end)
+                let node = RunGraph.Node(
+                    kind: isSubflow ? "flow-run" : "task-run",
+                    id: nodeId,
+                    label: isSubflow ? "\(r.string("flow_name")) / \(r.string("sub_name"))" : r.string("name"),
+                    stateType: isSubflow ? r.stateType("sub_state_type") : r.stateType("state_type"),
+                    startTime: start,
+                    endTime: end
+                )
                 nodes.append(node)
                 if case .object(let pairs)? = try? JSONParser.parse(r.string("task_inputs")) {
                     for (key, value) in pairs {
@@ -168,10 +194,18 @@ extension FlowRunRepository {
             var linked = RunGraph.link(nodes, inputs: inputs, parentsInputs: parentsInputs)
             if let since { linked.removeAll { node in node.endTime.map { $0 < since } ?? false } }
             if linked.count > 10_000 { throw StoreError.badRequest("The graph of flow run \(id.lowercased) has more than 10000 nodes.") }
-            let states = try await db.raw("SELECT id, timestamp, type, name FROM flow_run_state WHERE flow_run_id = \(bind: id.lowercased) ORDER BY timestamp ASC").all()
-                .compactMap { r -> (UUID, Timestamp, StateType, String)? in r.stateType("type").map { (r.uuid("id"), r.timestamp("timestamp"), $0, r.string("name")) } }
-            return RunGraph(startTime: run.optTimestamp("start_time") ?? run.optTimestamp("expected_start_time"), endTime: run.optTimestamp("end_time"),
-                            nodes: linked, states: states)
+            let states = try await db.raw(
+                "SELECT id, timestamp, type, name FROM flow_run_state WHERE flow_run_id = \(bind: id.lowercased) ORDER BY timestamp ASC"
+            ).all()
+                .compactMap { r -> (UUID, Timestamp, StateType, String)? in
+                    r.stateType("type").map { (r.uuid("id"), r.timestamp("timestamp"), $0, r.string("name")) }
+                }
+            return RunGraph(
+                startTime: run.optTimestamp("start_time") ?? run.optTimestamp("expected_start_time"),
+                endTime: run.optTimestamp("end_time"),
+                nodes: linked,
+                states: states
+            )
         }
     }
 }

@@ -19,20 +19,42 @@ public struct FlowRunRepository: Sendable {
     static func decode(_ r: any SQLRow) -> FlowRun {
         let queueName = r.optString("wq_name")
         return FlowRun(
-            id: r.uuid("id"), created: r.timestamp("created"), updated: r.timestamp("updated"), name: r.string("name"),
-            flowId: r.uuid("flow_id"), stateId: r.optUUID("state_id"), deploymentId: r.optUUID("deployment_id"),
-            deploymentVersion: r.optString("deployment_version"), workQueueId: r.optUUID("work_queue_id"),
-            workQueueName: queueName ?? r.optString("work_queue_name"), flowVersion: r.optString("flow_version"),
-            parameters: r.json("parameters"), idempotencyKey: r.optString("idempotency_key"), context: r.json("context"),
-            empiricalPolicy: r.json("empirical_policy"), tags: r.tags("tags"), labels: r.json("labels"),
-            parentTaskRunId: r.optUUID("parent_task_run_id"), stateType: r.stateType("state_type"),
-            stateName: r.optString("state_name"), stateTimestamp: r.optTimestamp("state_timestamp"), runCount: r.int("run_count"),
-            expectedStartTime: r.optTimestamp("expected_start_time"), nextScheduledStartTime: r.optTimestamp("next_scheduled_start_time"),
-            startTime: r.optTimestamp("start_time"), endTime: r.optTimestamp("end_time"), totalRunTime: r.double("total_run_time"),
-            autoScheduled: r.bool("auto_scheduled"), infrastructureDocumentId: r.optUUID("infrastructure_document_id"),
-            infrastructurePid: r.optString("infrastructure_pid"), createdBy: r.optJSON("created_by"),
-            workPoolId: r.optUUID("wp_id"), workPoolName: r.optString("wp_name"), state: r.optJSON("state"),
-            jobVariables: r.optJSON("job_variables"))
+            id: r.uuid("id"),
+            created: r.timestamp("created"),
+            updated: r.timestamp("updated"),
+            name: r.string("name"),
+            flowId: r.uuid("flow_id"),
+            stateId: r.optUUID("state_id"),
+            deploymentId: r.optUUID("deployment_id"),
+            deploymentVersion: r.optString("deployment_version"),
+            workQueueId: r.optUUID("work_queue_id"),
+            workQueueName: queueName ?? r.optString("work_queue_name"),
+            flowVersion: r.optString("flow_version"),
+            parameters: r.json("parameters"),
+            idempotencyKey: r.optString("idempotency_key"),
+            context: r.json("context"),
+            empiricalPolicy: r.json("empirical_policy"),
+            tags: r.tags("tags"),
+            labels: r.json("labels"),
+            parentTaskRunId: r.optUUID("parent_task_run_id"),
+            stateType: r.stateType("state_type"),
+            stateName: r.optString("state_name"),
+            stateTimestamp: r.optTimestamp("state_timestamp"),
+            runCount: r.int("run_count"),
+            expectedStartTime: r.optTimestamp("expected_start_time"),
+            nextScheduledStartTime: r.optTimestamp("next_scheduled_start_time"),
+            startTime: r.optTimestamp("start_time"),
+            endTime: r.optTimestamp("end_time"),
+            totalRunTime: r.double("total_run_time"),
+            autoScheduled: r.bool("auto_scheduled"),
+            infrastructureDocumentId: r.optUUID("infrastructure_document_id"),
+            infrastructurePid: r.optString("infrastructure_pid"),
+            createdBy: r.optJSON("created_by"),
+            workPoolId: r.optUUID("wp_id"),
+            workPoolName: r.optString("wp_name"),
+            state: r.optJSON("state"),
+            jobVariables: r.optJSON("job_variables")
+        )
     }
 
     static func find(_ db: any SQLDatabase, _ id: UUID) async throws -> FlowRun? {
@@ -58,24 +80,54 @@ public struct FlowRunRepository: Sendable {
             // deployment's labels and its flow (which may not be the run's), as the reference does.
             let labels: JSONValue
             if let depId = c.deploymentId,
-               let dep = try await db.raw("SELECT labels, flow_id FROM deployment WHERE id = \(bind: depId.lowercased)").first() {
-                let system = JSONValue.object([("prefect.flow.id", .string(dep.uuid("flow_id").lowercased)),
-                                               ("prefect.deployment.id", .string(depId.lowercased))])
+                let dep = try await db.raw("SELECT labels, flow_id FROM deployment WHERE id = \(bind: depId.lowercased)").first()
+            {
+                let system = JSONValue.object([
+                    ("prefect.flow.id", .string(dep.uuid("flow_id").lowercased)),
+                    ("prefect.deployment.id", .string(depId.lowercased)),
+                ])
                 labels = JSONObjectBuilder.merge([(try? JSONParser.parse(dep.string("labels"))) ?? .emptyObject, system, c.labels])
             } else {
                 let system = JSONValue.object([("prefect.flow.id", .string(flowId.lowercased))])
                 labels = JSONObjectBuilder.merge([(try? JSONParser.parse(flow.labels.text)) ?? .emptyObject, system, c.labels])
             }
-            return try await Self.insert(db, c, flowId: flowId, labels: labels, tags: c.tags, queueId: queueId, workQueueName: c.workQueueName,
-                                         deploymentId: c.deploymentId, deploymentVersion: nil, createdBy: createdBy,
-                                         defaultState: StateCreate(type: .PENDING), now: now)
+            return try await Self.insert(
+                db,
+                c,
+                flowId: flowId,
+                labels: labels,
+                tags: c.tags,
+                queueId: queueId,
+                workQueueName: c.workQueueName,
+                deploymentId: c.deploymentId,
+                deploymentVersion: nil,
+                createdBy: createdBy,
+                defaultState: StateCreate(type: .PENDING),
+                now: now
+            )
         }
     }
 
     /// Inserts a run (or returns the one holding its idempotency key) and applies its first state with force.
-    static func insert(_ db: any SQLDatabase, _ c: FlowRunCreate, flowId: UUID, labels: JSONValue, tags: [String], queueId: UUID?, workQueueName: String?, deploymentId: UUID?, deploymentVersion: String?, createdBy: JSONValue?, defaultState: StateCreate, now: Timestamp) async throws -> (FlowRun, created: Bool) {
+    static func insert(
+        _ db: any SQLDatabase,
+        _ c: FlowRunCreate,
+        flowId: UUID,
+        labels: JSONValue,
+        tags: [String],
+        queueId: UUID?,
+        workQueueName: String?,
+        deploymentId: UUID?,
+        deploymentVersion: String?,
+        createdBy: JSONValue?,
+        defaultState: StateCreate,
+        now: Timestamp
+    ) async throws -> (FlowRun, created: Bool) {
         if let key = c.idempotencyKey,
-           let existing = try await db.raw("\(unsafeRaw: select) WHERE flow_run.flow_id = \(bind: flowId.lowercased) AND flow_run.idempotency_key = \(bind: key)").first() {
+            let existing = try await db.raw(
+                "\(unsafeRaw: select) WHERE flow_run.flow_id = \(bind: flowId.lowercased) AND flow_run.idempotency_key = \(bind: key)"
+            ).first()
+        {
             return (decode(existing), false)
         }
         let id = UUID()
@@ -154,7 +206,8 @@ public struct FlowRunRepository: Sendable {
         case .sqlite:
             return "\(unsafeRaw: Self.select) WHERE flow_run.rowid IN (\(pageSQL(q))) ORDER BY \(unsafeRaw: order)"
         case .postgres:
-            return "\(unsafeRaw: Self.select) WHERE \(compiler.compile(q.filter.condition)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+            return
+                "\(unsafeRaw: Self.select) WHERE \(compiler.compile(q.filter.condition)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
         }
     }
 
@@ -185,8 +238,10 @@ public struct FlowRunRepository: Sendable {
         probing.probesTaskRuns = true
         let order = backend.dialect.orderBy(Self.order(q.sort))
         let window = min(4 * (q.paging.limit + q.paging.offset) + 1_000, 20_000)
-        let runs: SQLQueryString = "SELECT flow_run.rid FROM (SELECT flow_run.rowid AS rid, flow_run.id AS id FROM flow_run ORDER BY \(unsafeRaw: order) LIMIT \(bind: window)) AS flow_run WHERE \(probing.compile(Condition.all(probes)))"
-        return "SELECT flow_run.rowid AS rid FROM flow_run WHERE flow_run.rowid IN (\(runs)) AND \(probing.compile(rest)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        let runs: SQLQueryString =
+            "SELECT flow_run.rid FROM (SELECT flow_run.rowid AS rid, flow_run.id AS id FROM flow_run ORDER BY \(unsafeRaw: order) LIMIT \(bind: window)) AS flow_run WHERE \(probing.compile(Condition.all(probes)))"
+        return
+            "SELECT flow_run.rowid AS rid FROM flow_run WHERE flow_run.rowid IN (\(runs)) AND \(probing.compile(rest)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
     }
 
     /// Read Flow Runs: the runs matching a `POST /flow_runs/filter` body, sorted and paged.
@@ -226,7 +281,12 @@ public struct FlowRunRepository: Sendable {
     ///
     /// On SQLite `pageOnly` explains the query that picks the page's row ids (where the filtering
     /// and sorting happen; the rest reads at most `limit` rows by row id).
-    public func explain(_ q: ReadFlowRunsQuery, analyze: Bool = false, withoutSequentialScans: Bool = false, pageOnly: Bool = false) async throws -> [String] {
+    public func explain(
+        _ q: ReadFlowRunsQuery,
+        analyze: Bool = false,
+        withoutSequentialScans: Bool = false,
+        pageOnly: Bool = false
+    ) async throws -> [String] {
         let dialect = backend.dialect
         let prefix = dialect == .sqlite ? "EXPLAIN QUERY PLAN" : (analyze ? "EXPLAIN ANALYZE" : "EXPLAIN")
         let query: SQLQueryString = "\(unsafeRaw: prefix) \(pageOnly && dialect == .sqlite ? pageSQL(q) : sql(q))"

@@ -51,13 +51,18 @@ public struct ImportRepository: Sendable {
                 } else {
                     var queueIds: [UUID?] = []
                     for run in chunk {
-                        guard let pool = run.workPoolName else { queueIds.append(nil); continue }
+                        guard let pool = run.workPoolName else {
+                            queueIds.append(nil)
+                            continue
+                        }
                         let key = pool + "\u{0}" + (run.workQueueName ?? "")
                         if queues[key] == nil {
                             do {
                                 queues[key] = try await WorkPoolRepository.resolveQueue(db, pool: pool, queue: run.workQueueName)
                             } catch {
-                                throw StoreError.badRequest("flow run \(run.id.lowercased): work pool \(pool) or its queue \(run.workQueueName ?? "(default)") does not exist")
+                                throw StoreError.badRequest(
+                                    "flow run \(run.id.lowercased): work pool \(pool) or its queue \(run.workQueueName ?? "(default)") does not exist"
+                                )
                             }
                         }
                         queueIds.append(queues[key])
@@ -102,7 +107,9 @@ public struct ImportRepository: Sendable {
             return try await insert(db, runs, rows, kind: .flow)
         } catch {
             if isConstraintViolation(error) {
-                throw StoreError.badRequest("flow runs \(runs.first!.id.lowercased)...\(runs.last!.id.lowercased): a flow they name does not exist, or an idempotency key is taken")
+                throw StoreError.badRequest(
+                    "flow runs \(runs.first!.id.lowercased)...\(runs.last!.id.lowercased): a flow they name does not exist, or an idempotency key is taken"
+                )
             }
             throw error
         }
@@ -126,7 +133,9 @@ public struct ImportRepository: Sendable {
             return try await insert(db, runs, rows, kind: .task)
         } catch {
             if isConstraintViolation(error) {
-                throw StoreError.badRequest("task runs \(runs.first!.id.lowercased)...\(runs.last!.id.lowercased): a flow run they name does not exist, or a task key is taken")
+                throw StoreError.badRequest(
+                    "task runs \(runs.first!.id.lowercased)...\(runs.last!.id.lowercased): a flow run they name does not exist, or a task key is taken"
+                )
             }
             throw error
         }
@@ -135,7 +144,9 @@ public struct ImportRepository: Sendable {
     /// One multi-row INSERT of the runs (existing ids skipped), then their states.
     private static func insert(_ db: any SQLDatabase, _ runs: [ImportedRun], _ rows: [Columns], kind: RunKind) async throws -> Int {
         let t = RunStates.tables(kind)
-        let inserted = Set(try await db.raw(Columns.insert(rows, into: t.run, suffix: " ON CONFLICT (id) DO NOTHING RETURNING id")).all().map { $0.string("id") })
+        let inserted = Set(
+            try await db.raw(Columns.insert(rows, into: t.run, suffix: " ON CONFLICT (id) DO NOTHING RETURNING id")).all().map { $0.string("id") }
+        )
         let states = runs.filter { inserted.contains($0.id.lowercased) }.compactMap { run in run.state.map { (run.id, $0) } }
         if !states.isEmpty {
             let stateRows = states.map { RunStates.stateColumns(kind: kind, runId: $0.0, state: $0.1) }

@@ -8,8 +8,17 @@ public struct LogRepository: Sendable {
     var compiler: FilterCompiler { FilterCompiler(dialect: backend.dialect) }
 
     static func decode(_ r: any SQLRow) -> Log {
-        Log(id: r.uuid("id"), created: r.timestamp("created"), updated: r.timestamp("updated"), name: r.string("name"), level: r.int("level"),
-            message: r.string("message"), timestamp: r.timestamp("timestamp"), flowRunId: r.optUUID("flow_run_id"), taskRunId: r.optUUID("task_run_id"))
+        Log(
+            id: r.uuid("id"),
+            created: r.timestamp("created"),
+            updated: r.timestamp("updated"),
+            name: r.string("name"),
+            level: r.int("level"),
+            message: r.string("message"),
+            timestamp: r.timestamp("timestamp"),
+            flowRunId: r.optUUID("flow_run_id"),
+            taskRunId: r.optUUID("task_run_id")
+        )
     }
 
     /// Stores a batch of log lines in one transaction.
@@ -18,12 +27,16 @@ public struct LogRepository: Sendable {
         try await backend.write { db in
             for chunk in stride(from: 0, to: logs.count, by: 500) {
                 let rows = logs[chunk..<min(chunk + 500, logs.count)].map { l -> any SQLExpression in
-                    SQLList([SQLBind(UUID().lowercased), SQLBind(now.microseconds), SQLBind(now.microseconds), SQLBind(l.name), SQLBind(l.level),
-                             SQLBind(l.message), SQLBind(l.timestamp.microseconds), l.flowRunId.stored.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
-                             l.taskRunId.stored.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null])
+                    SQLList([
+                        SQLBind(UUID().lowercased), SQLBind(now.microseconds), SQLBind(now.microseconds), SQLBind(l.name), SQLBind(l.level),
+                        SQLBind(l.message), SQLBind(l.timestamp.microseconds),
+                        l.flowRunId.stored.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
+                        l.taskRunId.stored.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
+                    ])
                 }
                 let values = SQLList(rows.map { SQLQueryString("(\($0))") })
-                try await db.raw("INSERT INTO log (id, created, updated, name, level, message, timestamp, flow_run_id, task_run_id) VALUES \(values)").run()
+                try await db.raw("INSERT INTO log (id, created, updated, name, level, message, timestamp, flow_run_id, task_run_id) VALUES \(values)")
+                    .run()
             }
         }
     }
@@ -31,14 +44,17 @@ public struct LogRepository: Sendable {
     /// Logs matching a `POST /logs/filter` body.
     public func filter(_ q: ReadLogsQuery) async throws -> [Log] {
         let order = q.sort == .TIMESTAMP_ASC ? "log.timestamp ASC, log.id ASC" : "log.timestamp DESC, log.id DESC"
-        let sql: SQLQueryString = "SELECT * FROM log WHERE \(compiler.compile(q.logs)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        let sql: SQLQueryString =
+            "SELECT * FROM log WHERE \(compiler.compile(q.logs)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
         return try await backend.read { db in try await db.raw(sql).all().map(Self.decode) }
     }
 
     /// Every log of a flow run in time order, for the download endpoint.
     public func all(flowRunId: UUID) async throws -> [Log] {
         try await backend.read { db in
-            try await db.raw("SELECT * FROM log WHERE flow_run_id = \(bind: flowRunId.lowercased) ORDER BY timestamp ASC, id ASC").all().map(Self.decode)
+            try await db.raw("SELECT * FROM log WHERE flow_run_id = \(bind: flowRunId.lowercased) ORDER BY timestamp ASC, id ASC").all().map(
+                Self.decode
+            )
         }
     }
 }

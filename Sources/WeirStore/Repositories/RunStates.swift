@@ -19,7 +19,15 @@ enum RunStates {
         guard let id = r["id"].uuid(), let type = r["type"].enumeration(StateType.self), let ts = r["timestamp"].timestamp() else { return nil }
         let details = r["state_details"].model(forbidExtra: false, known: []).map(StateDetails.init) ?? StateDetails()
         let data = r["data"].value.flatMap { $0 == .null ? nil : $0 }
-        return State(id: id, type: type, name: r["name"].string() ?? type.defaultName, timestamp: ts, message: r["message"].string(), data: data, stateDetails: details)
+        return State(
+            id: id,
+            type: type,
+            name: r["name"].string() ?? type.defaultName,
+            timestamp: ts,
+            message: r["message"].string(),
+            data: data,
+            stateDetails: details
+        )
     }
 
     /// Loads what orchestration needs of a run, locked for this transaction (SQLite's single
@@ -27,7 +35,9 @@ enum RunStates {
     /// one and is then retried against the state it wrote).
     static func load(_ db: any SQLDatabase, kind: RunKind, id: UUID) async throws -> (RunBookkeeping, State?)? {
         let t = tables(kind)
-        guard let r = try await db.raw("SELECT * FROM \(ident: t.run) WHERE id = \(bind: id.lowercased)\(unsafeRaw: db.rowLock)").first() else { return nil }
+        guard let r = try await db.raw("SELECT * FROM \(ident: t.run) WHERE id = \(bind: id.lowercased)\(unsafeRaw: db.rowLock)").first() else {
+            return nil
+        }
         var b = RunBookkeeping(id: id, kind: kind)
         if kind == .flow {
             b.parentTaskRunId = r.optUUID("parent_task_run_id")
@@ -55,12 +65,27 @@ enum RunStates {
     /// Proposes a state for a run and writes the outcome; nil when the run does not exist.
     /// `now` nil stamps the state with the clock read once the run is locked, so a run's states are
     /// stamped in the order they are written, whichever process writes them.
-    static func propose(_ db: any SQLDatabase, kind: RunKind, id: UUID, proposal: StateCreate, force: Bool, now requested: Timestamp?, policy override: Policy? = nil) async throws -> OrchestrationResult? {
+    static func propose(
+        _ db: any SQLDatabase,
+        kind: RunKind,
+        id: UUID,
+        proposal: StateCreate,
+        force: Bool,
+        now requested: Timestamp?,
+        policy override: Policy? = nil
+    ) async throws -> OrchestrationResult? {
         guard let (run, initial) = try await load(db, kind: kind, id: id) else { return nil }
         let now = requested ?? .now()
         let proposal = proposal.defaultingScheduledTime(to: now)
-        let proposed = State(id: UUID(), type: proposal.type, name: proposal.name ?? proposal.type.defaultName, timestamp: now,
-                             message: proposal.message, data: proposal.data, stateDetails: proposal.stateDetails)
+        let proposed = State(
+            id: UUID(),
+            type: proposal.type,
+            name: proposal.name ?? proposal.type.defaultName,
+            timestamp: now,
+            message: proposal.message,
+            data: proposal.data,
+            stateDetails: proposal.stateDetails
+        )
         var t = Transition(run: run, initial: initial, proposed: proposed, now: now)
         let policy: Policy
         switch kind {
@@ -68,7 +93,9 @@ enum RunStates {
         case .task: policy = override ?? (force ? Policies.minimalTask : Policies.coreTask)
         }
         if kind == .task, !force {
-            if let flowRunId = run.flowRunId, let row = try await db.raw("SELECT run_count, state FROM flow_run WHERE id = \(bind: flowRunId.lowercased)").first() {
+            if let flowRunId = run.flowRunId,
+                let row = try await db.raw("SELECT run_count, state FROM flow_run WHERE id = \(bind: flowRunId.lowercased)").first()
+            {
                 t.flowRun = EnclosingFlowRun(id: flowRunId, runCount: row.int("run_count"), state: state(fromStored: row.optString("state")))
             }
             if proposal.type == .RUNNING, let key = proposal.stateDetails.cacheKey, proposal.stateDetails.refreshCache != true {
@@ -94,7 +121,13 @@ enum RunStates {
         }
         if kind == .flow { try await FlowRunEvents.emit(db, runId: id, initial: initial, validated: written, now: now) }
         if kind == .flow, let parent = t.run.parentTaskRunId {
-            var mirrored = StateCreate(type: written.type, name: written.name, message: written.message, data: written.data, stateDetails: written.stateDetails)
+            var mirrored = StateCreate(
+                type: written.type,
+                name: written.name,
+                message: written.message,
+                data: written.data,
+                stateDetails: written.stateDetails
+            )
             mirrored.stateDetails.childFlowRunId = id
             mirrored.stateDetails.taskRunId = nil
             mirrored.stateDetails.flowRunId = nil
@@ -136,7 +169,14 @@ enum RunStates {
     }
 
     /// Inserts the state row and updates the run's bookkeeping and denormalised state.
-    static func write(_ db: any SQLDatabase, kind: RunKind, run: RunBookkeeping, state: State, previousPolicy: FlowRunPolicy?, now: Timestamp) async throws {
+    static func write(
+        _ db: any SQLDatabase,
+        kind: RunKind,
+        run: RunBookkeeping,
+        state: State,
+        previousPolicy: FlowRunPolicy?,
+        now: Timestamp
+    ) async throws {
         let t = tables(kind)
         try await insertStateRow(db, kind: kind, runId: run.id, state: state)
 
@@ -168,18 +208,27 @@ public struct StateHistoryRepository: Sendable {
     static func decode(_ r: any SQLRow) -> State? {
         guard let type = r.stateType("type") else { return nil }
         let ctx = ValidationContext()
-        let details = (try? JSONParser.parse(r.string("state_details"))).flatMap {
-            JSONField(value: $0, loc: [], context: ctx).model(forbidExtra: false, known: []).map(StateDetails.init)
-        } ?? StateDetails()
-        return State(id: r.uuid("id"), type: type, name: r.string("name"), timestamp: r.timestamp("timestamp"), message: r.optString("message"),
-                     data: r.optString("data").flatMap { try? JSONParser.parse($0) }, stateDetails: details)
+        let details =
+            (try? JSONParser.parse(r.string("state_details"))).flatMap {
+                JSONField(value: $0, loc: [], context: ctx).model(forbidExtra: false, known: []).map(StateDetails.init)
+            } ?? StateDetails()
+        return State(
+            id: r.uuid("id"),
+            type: type,
+            name: r.string("name"),
+            timestamp: r.timestamp("timestamp"),
+            message: r.optString("message"),
+            data: r.optString("data").flatMap { try? JSONParser.parse($0) },
+            stateDetails: details
+        )
     }
 
     /// The states of a run, oldest first.
     public func history(kind: RunKind, runId: UUID) async throws -> [State] {
         let t = RunStates.tables(kind)
         return try await backend.read { db in
-            try await db.raw("SELECT * FROM \(ident: t.state) WHERE \(ident: t.fk) = \(bind: runId.lowercased) ORDER BY timestamp ASC, id ASC").all().compactMap(Self.decode)
+            try await db.raw("SELECT * FROM \(ident: t.state) WHERE \(ident: t.fk) = \(bind: runId.lowercased) ORDER BY timestamp ASC, id ASC").all()
+                .compactMap(Self.decode)
         }
     }
 

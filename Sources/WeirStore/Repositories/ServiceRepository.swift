@@ -26,17 +26,27 @@ public struct ServiceRepository: Sendable {
         let marked = try await backend.writeExclusively(key: Self.lateRunsLock) { db -> Int in
             let now = fixed ?? .now()
             let cutoff = now.microseconds - Int64(afterSeconds * 1_000_000)
-            let rows = try await db.raw("""
+            let rows = try await db.raw(
+                """
                 SELECT id, next_scheduled_start_time FROM flow_run
                 WHERE next_scheduled_start_time <= \(bind: cutoff) AND state_type = 'SCHEDULED' AND state_name = 'Scheduled'
                 ORDER BY next_scheduled_start_time LIMIT \(bind: limit)
-                """).all()
+                """
+            ).all()
             var count = 0
             for row in rows {
                 var details = StateDetails()
                 details.scheduledTime = row.optTimestamp("next_scheduled_start_time")
                 let late = StateCreate(type: .SCHEDULED, name: "Late", stateDetails: details)
-                let result = try await RunStates.propose(db, kind: .flow, id: row.uuid("id"), proposal: late, force: false, now: fixed, policy: Policies.markLate)
+                let result = try await RunStates.propose(
+                    db,
+                    kind: .flow,
+                    id: row.uuid("id"),
+                    proposal: late,
+                    force: false,
+                    now: fixed,
+                    policy: Policies.markLate
+                )
                 if result?.wroteState == true { count += 1 }
             }
             return count

@@ -27,7 +27,8 @@ extension TaskRunRepository {
 
     /// Task runs matching a `POST /task_runs/filter` (or paginate) body.
     public func filter(_ q: ReadTaskRunsQuery, now: Timestamp = .now()) async throws -> [TaskRun] {
-        let sql: SQLQueryString = "SELECT * FROM task_run WHERE \(compiler.compile(q.filter.condition)) ORDER BY \(unsafeRaw: backend.dialect.orderBy(Self.order(q.sort, now: now))) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        let sql: SQLQueryString =
+            "SELECT * FROM task_run WHERE \(compiler.compile(q.filter.condition)) ORDER BY \(unsafeRaw: backend.dialect.orderBy(Self.order(q.sort, now: now))) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
         return try await backend.read { db in try await db.raw(sql).all().map(Self.decode) }
     }
 
@@ -42,7 +43,8 @@ extension TaskRunRepository {
         try await backend.write { db in
             guard try await db.raw("SELECT 1 FROM task_run WHERE id = \(bind: id.lowercased)").first() != nil else { return false }
             if case .string(let name)? = patch.values["name"] {
-                try await db.raw("UPDATE task_run SET name = \(bind: name), updated = \(bind: now.microseconds) WHERE id = \(bind: id.lowercased)").run()
+                try await db.raw("UPDATE task_run SET name = \(bind: name), updated = \(bind: now.microseconds) WHERE id = \(bind: id.lowercased)")
+                    .run()
             }
             return true
         }
@@ -75,7 +77,9 @@ extension FlowRepository {
         try await backend.write { db in
             guard try await db.raw("SELECT 1 FROM flow WHERE id = \(bind: id.lowercased)").first() != nil else { return false }
             if let tags = patch.values["tags"] {
-                try await db.raw("UPDATE flow SET tags = \(bind: tags.jsonText), updated = \(bind: now.microseconds) WHERE id = \(bind: id.lowercased)").run()
+                try await db.raw(
+                    "UPDATE flow SET tags = \(bind: tags.jsonText), updated = \(bind: now.microseconds) WHERE id = \(bind: id.lowercased)"
+                ).run()
             }
             return true
         }

@@ -8,15 +8,34 @@ public struct TaskRunRepository: Sendable {
     let backend: any StoreBackend
 
     static func decode(_ r: any SQLRow) -> TaskRun {
-        TaskRun(id: r.uuid("id"), created: r.timestamp("created"), updated: r.timestamp("updated"), name: r.string("name"),
-                flowRunId: r.optUUID("flow_run_id"), taskKey: r.string("task_key"), dynamicKey: r.string("dynamic_key"),
-                cacheKey: r.optString("cache_key"), cacheExpiration: r.optTimestamp("cache_expiration"), taskVersion: r.optString("task_version"),
-                empiricalPolicy: r.json("empirical_policy"), tags: r.tags("tags"), labels: r.json("labels"), stateId: r.optUUID("state_id"),
-                taskInputs: r.json("task_inputs"), stateType: r.stateType("state_type"), stateName: r.optString("state_name"),
-                stateTimestamp: r.optTimestamp("state_timestamp"), runCount: r.int("run_count"), flowRunRunCount: r.int("flow_run_run_count"),
-                expectedStartTime: r.optTimestamp("expected_start_time"), nextScheduledStartTime: r.optTimestamp("next_scheduled_start_time"),
-                startTime: r.optTimestamp("start_time"), endTime: r.optTimestamp("end_time"), totalRunTime: r.double("total_run_time"),
-                state: r.optJSON("state"))
+        TaskRun(
+            id: r.uuid("id"),
+            created: r.timestamp("created"),
+            updated: r.timestamp("updated"),
+            name: r.string("name"),
+            flowRunId: r.optUUID("flow_run_id"),
+            taskKey: r.string("task_key"),
+            dynamicKey: r.string("dynamic_key"),
+            cacheKey: r.optString("cache_key"),
+            cacheExpiration: r.optTimestamp("cache_expiration"),
+            taskVersion: r.optString("task_version"),
+            empiricalPolicy: r.json("empirical_policy"),
+            tags: r.tags("tags"),
+            labels: r.json("labels"),
+            stateId: r.optUUID("state_id"),
+            taskInputs: r.json("task_inputs"),
+            stateType: r.stateType("state_type"),
+            stateName: r.optString("state_name"),
+            stateTimestamp: r.optTimestamp("state_timestamp"),
+            runCount: r.int("run_count"),
+            flowRunRunCount: r.int("flow_run_run_count"),
+            expectedStartTime: r.optTimestamp("expected_start_time"),
+            nextScheduledStartTime: r.optTimestamp("next_scheduled_start_time"),
+            startTime: r.optTimestamp("start_time"),
+            endTime: r.optTimestamp("end_time"),
+            totalRunTime: r.double("total_run_time"),
+            state: r.optJSON("state")
+        )
     }
 
     static func find(_ db: any SQLDatabase, _ condition: SQLQueryString) async throws -> TaskRun? {
@@ -37,7 +56,9 @@ public struct TaskRunRepository: Sendable {
             }
             var labels: [JSONValue] = []
             if let runId = c.flowRunId {
-                guard let run = try await db.raw("SELECT labels FROM flow_run WHERE id = \(bind: runId.lowercased)").first() else { throw StoreError.integrity }
+                guard let run = try await db.raw("SELECT labels FROM flow_run WHERE id = \(bind: runId.lowercased)").first() else {
+                    throw StoreError.integrity
+                }
                 labels.append((try? JSONParser.parse(run.string("labels"))) ?? .emptyObject)
                 labels.append(.object([("prefect.flow-run.id", .string(runId.lowercased))]))
             }

@@ -8,19 +8,40 @@ public struct WorkPoolRepository: Sendable {
     var compiler: FilterCompiler { FilterCompiler(dialect: backend.dialect) }
 
     static func decodePool(_ r: any SQLRow) -> WorkPool {
-        WorkPool(id: r.uuid("id"), created: r.timestamp("created"), updated: r.timestamp("updated"), name: r.string("name"),
-                 description: r.optString("description"), type: r.string("type"), baseJobTemplate: r.json("base_job_template"),
-                 isPaused: r.bool("is_paused"), concurrencyLimit: r.optInt("concurrency_limit"), status: r.string("status"),
-                 defaultQueueId: r.optUUID("default_queue_id"), storageConfiguration: r.json("storage_configuration"))
+        WorkPool(
+            id: r.uuid("id"),
+            created: r.timestamp("created"),
+            updated: r.timestamp("updated"),
+            name: r.string("name"),
+            description: r.optString("description"),
+            type: r.string("type"),
+            baseJobTemplate: r.json("base_job_template"),
+            isPaused: r.bool("is_paused"),
+            concurrencyLimit: r.optInt("concurrency_limit"),
+            status: r.string("status"),
+            defaultQueueId: r.optUUID("default_queue_id"),
+            storageConfiguration: r.json("storage_configuration")
+        )
     }
 
-    static let selectQueue = "SELECT work_queue.*, work_pool.name AS pool_name FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id"
+    static let selectQueue =
+        "SELECT work_queue.*, work_pool.name AS pool_name FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id"
 
     static func decodeQueue(_ r: any SQLRow) -> WorkQueue {
-        WorkQueue(id: r.uuid("id"), created: r.timestamp("created"), updated: r.timestamp("updated"), name: r.string("name"),
-                  description: r.optString("description"), isPaused: r.bool("is_paused"), concurrencyLimit: r.optInt("concurrency_limit"),
-                  priority: r.int("priority"), workPoolId: r.uuid("work_pool_id"), lastPolled: r.optTimestamp("last_polled"),
-                  workPoolName: r.string("pool_name"), status: r.string("status"))
+        WorkQueue(
+            id: r.uuid("id"),
+            created: r.timestamp("created"),
+            updated: r.timestamp("updated"),
+            name: r.string("name"),
+            description: r.optString("description"),
+            isPaused: r.bool("is_paused"),
+            concurrencyLimit: r.optInt("concurrency_limit"),
+            priority: r.int("priority"),
+            workPoolId: r.uuid("work_pool_id"),
+            lastPolled: r.optTimestamp("last_polled"),
+            workPoolName: r.string("pool_name"),
+            status: r.string("status")
+        )
     }
 
     static func poolNotFound(_ name: String) -> StoreError { .notFound("Work pool \"\(name)\" not found.") }
@@ -107,7 +128,9 @@ public struct WorkPoolRepository: Sendable {
                 throw StoreError.conflict("A work queue with this name already exists in work pool {work_pool_name!r}.")
             }
             let id = try await Self.insertQueue(db, poolId: p.id, c, now: now)
-            guard let q = try await db.raw("\(unsafeRaw: Self.selectQueue) WHERE work_queue.id = \(bind: id.lowercased)").first() else { throw StoreError.integrity }
+            guard let q = try await db.raw("\(unsafeRaw: Self.selectQueue) WHERE work_queue.id = \(bind: id.lowercased)").first() else {
+                throw StoreError.integrity
+            }
             return Self.decodeQueue(q)
         }
     }
@@ -115,13 +138,16 @@ public struct WorkPoolRepository: Sendable {
     /// A queue by pool and queue name.
     public func getQueue(pool: String, name: String) async throws -> WorkQueue? {
         try await backend.read { db in
-            try await db.raw("\(unsafeRaw: Self.selectQueue) WHERE work_pool.name = \(bind: pool) AND work_queue.name = \(bind: name)").first().map(Self.decodeQueue)
+            try await db.raw("\(unsafeRaw: Self.selectQueue) WHERE work_pool.name = \(bind: pool) AND work_queue.name = \(bind: name)").first().map(
+                Self.decodeQueue
+            )
         }
     }
 
     /// Queues of a pool matching a `WorkQueueFilter`, by priority.
     public func filterQueues(pool: String, _ q: ReadWorkQueuesQuery) async throws -> [WorkQueue] {
-        let sql: SQLQueryString = "\(unsafeRaw: Self.selectQueue) WHERE work_pool.name = \(bind: pool) AND \(compiler.compile(q.queues)) ORDER BY work_queue.priority ASC, work_queue.name ASC LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        let sql: SQLQueryString =
+            "\(unsafeRaw: Self.selectQueue) WHERE work_pool.name = \(bind: pool) AND \(compiler.compile(q.queues)) ORDER BY work_queue.priority ASC, work_queue.name ASC LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
         return try await backend.read { db in
             guard try await Self.findPool(db, name: pool) != nil else { throw Self.poolNotFound(pool) }
             return try await db.raw(sql).all().map(Self.decodeQueue)
@@ -130,13 +156,15 @@ public struct WorkPoolRepository: Sendable {
 
     /// Pools matching a `WorkPoolFilter`, by name.
     public func filter(_ q: SimpleFilterQuery) async throws -> [WorkPool] {
-        let sql: SQLQueryString = "SELECT * FROM work_pool WHERE \(compiler.compile(q.condition)) ORDER BY work_pool.name LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        let sql: SQLQueryString =
+            "SELECT * FROM work_pool WHERE \(compiler.compile(q.condition)) ORDER BY work_pool.name LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
         return try await backend.read { db in try await db.raw(sql).all().map(Self.decodePool) }
     }
 
     /// Queues of every pool matching a `WorkQueueFilter`, by name.
     public func filterAllQueues(_ q: SimpleFilterQuery) async throws -> [WorkQueue] {
-        let sql: SQLQueryString = "\(unsafeRaw: Self.selectQueue) WHERE \(compiler.compile(q.condition)) ORDER BY work_queue.name, work_queue.id LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        let sql: SQLQueryString =
+            "\(unsafeRaw: Self.selectQueue) WHERE \(compiler.compile(q.condition)) ORDER BY work_queue.name, work_queue.id LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
         return try await backend.read { db in try await db.raw(sql).all().map(Self.decodeQueue) }
     }
 
@@ -150,7 +178,11 @@ public struct WorkPoolRepository: Sendable {
     /// The queue id a run created with `work_pool_name` (and maybe `work_queue_name`) goes to.
     static func resolveQueue(_ db: any SQLDatabase, pool: String, queue: String?) async throws -> UUID {
         if let queue {
-            guard let row = try await db.raw("SELECT work_queue.id FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id WHERE work_pool.name = \(bind: pool) AND work_queue.name = \(bind: queue)").first() else {
+            guard
+                let row = try await db.raw(
+                    "SELECT work_queue.id FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id WHERE work_pool.name = \(bind: pool) AND work_queue.name = \(bind: queue)"
+                ).first()
+            else {
                 throw queueNotFound(pool, queue)
             }
             return row.uuid("id")
