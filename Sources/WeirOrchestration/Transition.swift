@@ -84,15 +84,23 @@ public struct TaskRetries: Sendable, Equatable {
         self.jitterFactor = jitterFactor
     }
 
-    /// Reads the settings from a stored task `empirical_policy`.
-    public init(policy: JSONValue) {
-        if case .number(let n)? = policy["retries"] { retries = Int(n) ?? Double(n).map { Int($0) } }
+    /// Reads the settings from a stored task `empirical_policy`: `retry_delay` is one number or a
+    /// list of them.
+    public init(stored policy: StoredObject) throws(StoredDataError) {
+        retries = try policy.int("retries")
         switch policy["retry_delay"] {
-        case .number(let n)?: delays = [Double(n) ?? 0]
-        case .array(let items)?: delays = items.compactMap { if case .number(let n) = $0 { return Double(n) } else { return nil } }
-        default: delays = []
+        case nil: delays = []
+        case .array(let items)?:
+            delays = []
+            for item in items {
+                guard case .number(let n) = item, let d = Double(n) else {
+                    throw StoredDataError("\(policy.location).retry_delay", "expected numbers")
+                }
+                delays.append(d)
+            }
+        default: delays = [try policy.double("retry_delay") ?? 0]
         }
-        if case .number(let n)? = policy["retry_jitter_factor"] { jitterFactor = Double(n) }
+        jitterFactor = try policy.double("retry_jitter_factor")
     }
 }
 

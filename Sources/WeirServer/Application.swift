@@ -16,7 +16,7 @@ public func buildRouter(store: Store, settings: Settings) -> Router<WeirContext>
 /// The websocket router: the event streams.
 func buildWebSocketRouter(store: Store, settings: Settings, hub: EventHub) -> Router<BasicWebSocketRequestContext> {
     let router = Router(context: BasicWebSocketRequestContext.self)
-    EventRoutes(store: store, hub: hub, settings: settings).register(on: router)
+    EventController(store: store, hub: hub, settings: settings).addRoutes(to: router)
     return router
 }
 
@@ -27,15 +27,15 @@ func buildRouter(store: Store, settings: Settings, hub: EventHub) -> Router<Weir
     router.add(middleware: ErrorMiddleware())
     if let auth = settings.authString { router.add(middleware: AuthMiddleware(auth: APIAuth(authString: auth))) }
     let api = router.group("api").add(middleware: APIVersionMiddleware())
-    AdminRoutes(store: store).register(on: api)
-    FlowRoutes(store: store, settings: settings).register(on: api)
-    FlowRunRoutes(store: store, settings: settings).register(on: api)
-    TaskRunRoutes(store: store, settings: settings).register(on: api)
-    DeploymentRoutes(store: store, settings: settings).register(on: api)
-    WorkPoolRoutes(store: store, settings: settings).register(on: api)
-    LogRoutes(store: store, settings: settings).register(on: api)
-    ConcurrencyRoutes(settings: settings).register(on: api)
-    EventRoutes(store: store, hub: hub, settings: settings).register(on: api)
+    AdminController(store: store).addRoutes(to: api)
+    FlowController(store: store, settings: settings).addRoutes(to: api)
+    FlowRunController(store: store, settings: settings).addRoutes(to: api)
+    TaskRunController(store: store, settings: settings).addRoutes(to: api)
+    DeploymentController(store: store, settings: settings).addRoutes(to: api)
+    WorkPoolController(store: store, settings: settings).addRoutes(to: api)
+    LogController(store: store, settings: settings).addRoutes(to: api)
+    ConcurrencyController(settings: settings).addRoutes(to: api)
+    EventController(store: store, hub: hub, settings: settings).addRoutes(to: api)
     return router
 }
 
@@ -43,6 +43,7 @@ func buildRouter(store: Store, settings: Settings, hub: EventHub) -> Router<Weir
 struct StoreService: Service {
     let store: Store
     func run() async throws {
+        // Deliberate try?: waiting for shutdown ends with cancellation, which is the point.
         try? await gracefulShutdown()
         await store.close()
     }

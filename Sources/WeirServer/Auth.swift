@@ -64,6 +64,6 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         if APIAuth.isExempt(request) || auth.accepts(authorization: request.headers[.authorization]) {
             return try await next(request, context)
         }
-        return jsonResponse(Array(#"{"exception_message":"Unauthorized"}"#.utf8), status: .unauthorized)
+        throw APIError.unauthorized
     }
 }

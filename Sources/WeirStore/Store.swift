@@ -44,6 +44,7 @@ public struct Store: Sendable {
 
     /// Whether the database answers a trivial query now (the readiness probe).
     public func isConnectable() async -> Bool {
+        // Deliberate try?: any failure means not ready, which is the answer.
         (try? await backend.read { db in try await db.raw("SELECT 1 AS ok").first() }) != nil
     }
 

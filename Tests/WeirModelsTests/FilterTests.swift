@@ -126,8 +126,8 @@ import Testing
     }
 
     @Test func limitOutOfRangeIsReportedWithTheReferenceMessage() {
-        #expect(throws: InvalidLimit.self) { try query(#"{"limit":201}"#) }
-        #expect(throws: InvalidLimit.self) { try query(#"{"limit":-1}"#) }
+        #expect(throws: InvalidQuery.self) { try query(#"{"limit":201}"#) }
+        #expect(throws: InvalidQuery.self) { try query(#"{"limit":-1}"#) }
     }
 
     @Test func startswithEmptyListIsNoConstraint() throws {

@@ -89,7 +89,7 @@ import WeirTestSupport
                 #expect(isConstraintViolation(error))
             }
             try await backend.write { db in try await db.raw("INSERT INTO u (k) VALUES ('b')").run() }
-            let keys = try await backend.read { db in try await db.raw("SELECT k FROM u ORDER BY k").all().map { $0.string("k") } }
+            let keys = try await backend.read { db in try await db.raw("SELECT k FROM u ORDER BY k").all().map { try $0.string("k") } }
             #expect(keys == ["a", "b"])
         }
     }

@@ -1,55 +1,61 @@
 import Foundation
 
-/// A column a filter can test, named by table and field. The store maps each to SQL.
-public enum FilterColumn: String, Sendable, CaseIterable {
-    case flowId = "flow.id"
-    case flowName = "flow.name"
-    case flowTags = "flow.tags"
-    case runId = "flow_run.id"
-    case runName = "flow_run.name"
-    case runTags = "flow_run.tags"
-    case runDeploymentId = "flow_run.deployment_id"
-    case runWorkQueueName = "flow_run.work_queue_name"
-    case runStateType = "flow_run.state_type"
-    case runStateName = "flow_run.state_name"
-    case runFlowVersion = "flow_run.flow_version"
-    case runStartTime = "flow_run.start_time"
+/// A column a filter can test or a sort order by. The store maps each to its table and column.
+public enum FilterColumn: Sendable, CaseIterable {
+    case flowId
+    case flowName
+    case flowTags
+    case flowCreated
+    case flowUpdated
+    case runId
+    case runName
+    case runTags
+    case runDeploymentId
+    case runWorkQueueName
+    case runStateType
+    case runStateName
+    case runFlowVersion
+    case runStartTime
     /// `coalesce(start_time, expected_start_time)`, which start-time comparisons and sorts use.
-    case runStartOrExpected = "flow_run.start_or_expected"
-    case runEndTime = "flow_run.end_time"
-    case runExpectedStartTime = "flow_run.expected_start_time"
-    case runNextScheduledStartTime = "flow_run.next_scheduled_start_time"
-    case runParentTaskRunId = "flow_run.parent_task_run_id"
-    case runIdempotencyKey = "flow_run.idempotency_key"
-    case runCreatedBy = "flow_run.created_by"
-    case runCreatedById = "flow_run.created_by_id"
-    case runCreatedByType = "flow_run.created_by_type"
-    case taskId = "task_run.id"
-    case taskName = "task_run.name"
-    case taskTags = "task_run.tags"
-    case taskStateType = "task_run.state_type"
-    case taskStateName = "task_run.state_name"
-    case taskStartTime = "task_run.start_time"
-    case taskEndTime = "task_run.end_time"
-    case taskExpectedStartTime = "task_run.expected_start_time"
-    case taskFlowRunId = "task_run.flow_run_id"
-    case deploymentId = "deployment.id"
-    case deploymentName = "deployment.name"
-    case deploymentPaused = "deployment.paused"
-    case deploymentTags = "deployment.tags"
-    case deploymentWorkQueueName = "deployment.work_queue_name"
-    case poolId = "work_pool.id"
-    case poolName = "work_pool.name"
-    case poolType = "work_pool.type"
-    case queueId = "work_queue.id"
-    case queueName = "work_queue.name"
-    case logName = "log.name"
-    case logLevel = "log.level"
-    case logTimestamp = "log.timestamp"
-    case logFlowRunId = "log.flow_run_id"
-    case logTaskRunId = "log.task_run_id"
+    case runStartOrExpected
+    case runEndTime
+    case runExpectedStartTime
+    case runNextScheduledStartTime
+    case runParentTaskRunId
+    case runIdempotencyKey
+    case runCreatedBy
+    case runCreatedById
+    case runCreatedByType
+    case taskId
+    case taskName
+    case taskTags
+    case taskStateType
+    case taskStateName
+    case taskStartTime
+    case taskEndTime
+    case taskExpectedStartTime
+    case taskNextScheduledStartTime
+    case taskFlowRunId
+    case deploymentId
+    case deploymentName
+    case deploymentPaused
+    case deploymentTags
+    case deploymentWorkQueueName
+    case deploymentCreated
+    case deploymentUpdated
+    case poolId
+    case poolName
+    case poolType
+    case queueId
+    case queueName
+    case logId
+    case logName
+    case logLevel
+    case logTimestamp
+    case logFlowRunId
+    case logTaskRunId
     /// `message || ' ' || name`, what log text search looks in.
-    case logText = "log.text"
+    case logText
 }
 
 /// A literal a filter compares with.

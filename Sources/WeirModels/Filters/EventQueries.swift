@@ -56,14 +56,6 @@ public struct CountEventsQuery: Sendable {
     public var unit: EventTimeUnit
     public var interval: Double
 
-    /// Too many buckets: the reference's 422 detail.
-    public struct TooManyBuckets: Error {
-        public var count: Int
-        public var detail: String {
-            "The given interval would create \(count) buckets, which is too many. Please increase the interval or reduce the time range to produce 1000 buckets or fewer."
-        }
-    }
-
     /// Validates a body (`filter` is required).
     public static func read(_ body: JSONValue?, now: Timestamp) throws -> CountEventsQuery {
         let context = ValidationContext()
@@ -85,7 +77,12 @@ public struct CountEventsQuery: Sendable {
         try context.check()
         guard let filter else { throw ValidationFailure([]) }
         let buckets = Int((filter.until.secondsSince(filter.since) / (unit.seconds * interval)).rounded(.up))
-        if buckets > 1000 { throw TooManyBuckets(count: buckets) }
+        if buckets > 1000 {
+            throw InvalidQuery(
+                detail: "The given interval would create \(buckets) buckets, which is too many. "
+                    + "Please increase the interval or reduce the time range to produce 1000 buckets or fewer."
+            )
+        }
         return CountEventsQuery(filter: filter, unit: unit, interval: interval)
     }
 }

@@ -18,7 +18,7 @@ public struct PageRequest: Sendable, Equatable {
     public func pages(count: Int) -> Int { limit > 0 ? (count + limit - 1) / limit : 0 }
 
     /// Reads `limit` (as `Paging` does) and `page` (>= 1, default 1).
-    static func read(_ r: ObjectReader, defaultLimit: Int) -> (PageRequest, InvalidLimit?) {
+    static func read(_ r: ObjectReader, defaultLimit: Int) -> (PageRequest, InvalidQuery?) {
         let (paging, problem) = Paging.read(r, defaultLimit: defaultLimit)
         var page = 1
         let f = r["page"]
@@ -86,7 +86,7 @@ public struct ReadTaskRunsQuery: Sendable, Equatable {
         let sort = r["sort"].isAbsentOrNull ? .ID_DESC : (r["sort"].enumeration(TaskRunSort.self) ?? .ID_DESC)
         let paging: Paging
         var page: PageRequest?
-        let problem: InvalidLimit?
+        let problem: InvalidQuery?
         if paginate {
             let (p, pr) = PageRequest.read(r, defaultLimit: defaultLimit)
             page = p
@@ -182,9 +182,6 @@ public struct HistoryQuery: Sendable, Equatable {
     /// The most buckets the reference returns.
     public static let maxBuckets = 500
 
-    /// A validation failure with `{"detail": ...}`.
-    public struct IntervalTooSmall: Error {}
-
     /// The buckets' start times.
     public var bucketStarts: [Timestamp] {
         let elapsed = end.secondsSince(start)
@@ -216,7 +213,7 @@ public struct HistoryQuery: Sendable, Equatable {
         }
         try context.check()
         guard let start, let end, let interval else { throw ValidationFailure([]) }
-        if interval < 1 { throw IntervalTooSmall() }
+        if interval < 1 { throw InvalidQuery(detail: "History interval must not be less than 1 second.") }
         return HistoryQuery(start: start, end: end, intervalSeconds: interval, condition: condition)
     }
 }
@@ -238,6 +235,7 @@ public struct Patch: Sendable, Equatable {
         if r["flow_version"].value != nil { v["flow_version"] = r["flow_version"].string().map(JSONValue.string) ?? .null }
         if r["parameters"].value != nil, let p = r["parameters"].object() { v["parameters"] = p }
         if r["empirical_policy"].value != nil, let p = FlowRunPolicy.read(r["empirical_policy"]) {
+            // Deliberate try?: the writer's own output always parses; null is unreachable.
             v["empirical_policy"] = (try? JSONParser.parse(p.jsonBytes())) ?? .null
         }
         if r["tags"].value != nil, let t = r["tags"].tags() { v["tags"] = .array(t.map(JSONValue.string)) }

@@ -11,10 +11,13 @@ public enum FlowSort: String, Sendable, CaseIterable {
     case CREATED_DESC, UPDATED_DESC, NAME_ASC, NAME_DESC
 }
 
-/// A limit outside the allowed range: the reference answers 422 with `{"detail": ...}`.
-public struct InvalidLimit: Error, Sendable {
+/// A query the reference refuses after validating its fields (a limit out of range, a history
+/// interval under a second, too many event buckets): it answers 422 with `{"detail": ...}`.
+public struct InvalidQuery: Error, Sendable, Equatable {
     /// The reference's message.
     public var detail: String
+    /// Creates the refusal with the reference's message.
+    public init(detail: String) { self.detail = detail }
 }
 
 /// The six related filters every flow run query takes, compiled to one predicate over flow runs.
@@ -55,9 +58,9 @@ public struct Paging: Sendable, Equatable {
         self.offset = offset
     }
 
-    /// Reads `limit` and `offset`; a limit out of range throws ``InvalidLimit`` after the body
+    /// Reads `limit` and `offset`; a limit out of range throws ``InvalidQuery`` after the body
     /// otherwise validated, as the reference's dependency does.
-    public static func read(_ body: ObjectReader, defaultLimit: Int) -> (Paging, InvalidLimit?) {
+    public static func read(_ body: ObjectReader, defaultLimit: Int) -> (Paging, InvalidQuery?) {
         let limitField = body["limit"]
         let limit = limitField.isAbsentOrNull ? nil : limitField.int()
         let offsetField = body["offset"]
@@ -69,12 +72,12 @@ public struct Paging: Sendable, Equatable {
                 offset = o
             }
         }
-        var problem: InvalidLimit?
+        var problem: InvalidQuery?
         let effective = limit ?? defaultLimit
         if effective < 0 {
-            problem = InvalidLimit(detail: "Invalid limit: must be greater than or equal to 0.")
+            problem = InvalidQuery(detail: "Invalid limit: must be greater than or equal to 0.")
         } else if effective > defaultLimit {
-            problem = InvalidLimit(detail: "Invalid limit: must be less than or equal to \(defaultLimit).")
+            problem = InvalidQuery(detail: "Invalid limit: must be less than or equal to \(defaultLimit).")
         }
         return (Paging(limit: max(0, min(effective, defaultLimit)), offset: offset), problem)
     }
@@ -164,7 +167,7 @@ public struct ReadFlowsQuery: Sendable, Equatable {
         var sort = FlowSort.NAME_ASC
         var paging = Paging(limit: defaultLimit, offset: 0)
         var page: PageRequest?
-        var limitProblem: InvalidLimit?
+        var limitProblem: InvalidQuery?
         if !counting {
             if !r["sort"].isAbsentOrNull, let s = r["sort"].enumeration(FlowSort.self) { sort = s }
             if paginate {

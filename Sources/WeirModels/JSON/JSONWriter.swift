@@ -99,6 +99,18 @@ public struct JSONWriter: Sendable {
         needComma = true
     }
 
+    /// Opens the object of a stored resource with the fields every one starts with, in the
+    /// reference's order: `{"id": ..., "created": ..., "updated": ...`.
+    public mutating func beginResource(id: UUID, created: Timestamp, updated: Timestamp) {
+        beginObject()
+        key("id")
+        uuid(id)
+        key("created")
+        date(created)
+        key("updated")
+        date(updated)
+    }
+
     /// Writes a string or `null`.
     public mutating func string(_ s: String?) { if let s { string(s) } else { null() } }
 
@@ -217,6 +229,8 @@ public struct JSONWriter: Sendable {
 public protocol JSONWritable {
     /// Writes this value at the writer's current position.
     func write(to w: inout JSONWriter)
+    /// About how many bytes the value writes, to size the output buffer once.
+    var jsonSizeHint: Int { get }
 }
 
 extension Array: JSONWritable where Element: JSONWritable {
@@ -226,12 +240,16 @@ extension Array: JSONWritable where Element: JSONWritable {
         for e in self { e.write(to: &w) }
         w.endArray()
     }
+
+    public var jsonSizeHint: Int { 16 + reduce(0) { $0 + $1.jsonSizeHint } }
 }
 
 extension JSONWritable {
+    public var jsonSizeHint: Int { 1024 }
+
     /// The compact JSON bytes of this value.
     public func jsonBytes() -> [UInt8] {
-        var w = JSONWriter()
+        var w = JSONWriter(capacity: jsonSizeHint)
         write(to: &w)
         return w.bytes
     }
@@ -244,4 +262,9 @@ extension JSONWriter {
         w.double(d)
         return w.output
     }
+}
+
+extension JSONValue: JSONWritable {
+    /// Writes the document compactly.
+    public func write(to w: inout JSONWriter) { w.value(self) }
 }

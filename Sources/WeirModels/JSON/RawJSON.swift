@@ -13,8 +13,15 @@ public struct RawJSON: Sendable, Equatable, JSONWritable {
     /// `{}`.
     public static let emptyObject = RawJSON("{}")
 
-    /// Parses the text back into a value (it was valid when stored).
-    public var value: JSONValue { (try? JSONParser.parse(text)) ?? .null }
+    /// Parses the text back into a value; text that is not JSON (it was valid when stored) is a
+    /// ``StoredDataError``.
+    public func parsed() throws(StoredDataError) -> JSONValue {
+        do {
+            return try JSONParser.parse(text)
+        } catch {
+            throw StoredDataError("stored JSON", "not JSON: \(error.message)")
+        }
+    }
 
     /// Splices the text in.
     public func write(to w: inout JSONWriter) { w.raw(text) }

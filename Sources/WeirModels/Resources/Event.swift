@@ -169,3 +169,30 @@ public struct TaskRunEventRecord: Sendable, Equatable {
         return TaskRunEventRecord(taskRunId: taskRunId, flowRunId: flowRunId, fields: taskRun, state: state)
     }
 }
+
+/// An `EventPage`: `{events, total, next_page}`.
+public struct EventPage: JSONWritable {
+    public var events: [Event]
+    public var total: Int
+    public var nextPage: String?
+
+    /// One page of events out of `total`, with the URL of the next page if there is one.
+    public init(events: [Event], total: Int, nextPage: String?) {
+        self.events = events
+        self.total = total
+        self.nextPage = nextPage
+    }
+
+    public var jsonSizeHint: Int { 128 + events.jsonSizeHint }
+
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("events")
+        events.write(to: &w)
+        w.key("total")
+        w.int(total)
+        w.key("next_page")
+        w.string(nextPage)
+        w.endObject()
+    }
+}

@@ -21,13 +21,7 @@ public struct Flow: Sendable, Equatable, JSONWritable {
 
     /// Writes the reference's `Flow` response.
     public func write(to w: inout JSONWriter) {
-        w.beginObject()
-        w.key("id")
-        w.uuid(id)
-        w.key("created")
-        w.date(created)
-        w.key("updated")
-        w.date(updated)
+        w.beginResource(id: id, created: created, updated: updated)
         w.key("name")
         w.string(name)
         w.key("tags")

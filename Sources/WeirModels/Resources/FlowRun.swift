@@ -202,13 +202,7 @@ public struct FlowRun: Sendable, Equatable {
 
     /// Writes the reference's `FlowRunResponse`, computing the estimates at `now`.
     public func write(to w: inout JSONWriter, now: Timestamp) {
-        w.beginObject()
-        w.key("id")
-        w.uuid(id)
-        w.key("created")
-        w.date(created)
-        w.key("updated")
-        w.date(updated)
+        w.beginResource(id: id, created: created, updated: updated)
         w.key("name")
         w.string(name)
         w.key("flow_id")

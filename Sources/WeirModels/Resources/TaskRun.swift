@@ -133,13 +133,7 @@ public struct TaskRun: Sendable, Equatable {
 
     /// Writes the reference's `TaskRun` response, computing the estimates at `now`.
     public func write(to w: inout JSONWriter, now: Timestamp) {
-        w.beginObject()
-        w.key("id")
-        w.uuid(id)
-        w.key("created")
-        w.date(created)
-        w.key("updated")
-        w.date(updated)
+        w.beginResource(id: id, created: created, updated: updated)
         w.key("name")
         w.string(name)
         w.key("flow_run_id")
@@ -195,13 +189,7 @@ public struct TaskRun: Sendable, Equatable {
 extension TaskRun {
     /// Writes the smaller `TaskRunResponse` that `/task_runs/paginate` returns.
     public func writeSummary(to w: inout JSONWriter, now: Timestamp) {
-        w.beginObject()
-        w.key("id")
-        w.uuid(id)
-        w.key("created")
-        w.date(created)
-        w.key("updated")
-        w.date(updated)
+        w.beginResource(id: id, created: created, updated: updated)
         w.key("name")
         w.string(name)
         w.key("flow_run_id")

@@ -46,13 +46,7 @@ public struct WorkPool: Sendable, Equatable, JSONWritable {
 
     /// Writes the reference's `WorkPoolResponse`.
     public func write(to w: inout JSONWriter) {
-        w.beginObject()
-        w.key("id")
-        w.uuid(id)
-        w.key("created")
-        w.date(created)
-        w.key("updated")
-        w.date(updated)
+        w.beginResource(id: id, created: created, updated: updated)
         w.key("name")
         w.string(name)
         w.key("description")
@@ -173,13 +167,7 @@ public struct WorkQueue: Sendable, Equatable, JSONWritable {
 
     /// Writes the reference's `WorkQueueResponse`.
     public func write(to w: inout JSONWriter) {
-        w.beginObject()
-        w.key("id")
-        w.uuid(id)
-        w.key("created")
-        w.date(created)
-        w.key("updated")
-        w.date(updated)
+        w.beginResource(id: id, created: created, updated: updated)
         w.key("name")
         w.string(name)
         w.key("description")

@@ -14,6 +14,7 @@ struct EventRelayService: Service {
 
     func run() async throws {
         guard store.backend.dialect == .postgres else {
+            // Deliberate try?: waiting for shutdown ends with cancellation, which is the point.
             try? await gracefulShutdown()
             return
         }
@@ -27,6 +28,7 @@ struct EventRelayService: Service {
                     if Task.isCancelled { return }
                     logger.warning("event relay interrupted, reconnecting: \(String(reflecting: error))")
                 }
+                // Deliberate try?: cancellation ends the wait and the loop.
                 try? await Task.sleep(for: .seconds(1))
             }
         }

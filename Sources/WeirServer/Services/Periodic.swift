@@ -15,6 +15,7 @@ func repeatUntilShutdown(every seconds: Double, logger: Logger, what: String, _ 
             } catch {
                 logger.warning("\(what) failed: \(String(reflecting: error))")
             }
+            // Deliberate try?: the sleep ends early only when the service is cancelled, which the loop checks.
             try? await Task.sleep(for: interval)
         }
     }

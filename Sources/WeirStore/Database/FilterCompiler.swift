@@ -10,15 +10,81 @@ struct FilterCompiler {
     /// list of every matching task run's flow run): for walking a bounded number of runs in order.
     var probesTaskRuns = false
 
-    /// The SQL for a column.
+    /// The SQL for a column: `table.column`, or the expression a computed column stands for.
     func column(_ c: FilterColumn) -> any SQLExpression {
         switch c {
-        case .runStartOrExpected: return SQLRaw("coalesce(flow_run.start_time, flow_run.expected_start_time)")
-        case .runCreatedById: return dialect.jsonText(SQLRaw("flow_run.created_by"), field: "id")
-        case .runCreatedByType: return dialect.jsonText(SQLRaw("flow_run.created_by"), field: "type")
-        case .logText: return SQLRaw("(log.message || ' ' || log.name)")
-        default: return SQLRaw(c.rawValue)
+        case .flowId: SQLColumn("id", table: "flow")
+        case .flowName: SQLColumn("name", table: "flow")
+        case .flowTags: SQLColumn("tags", table: "flow")
+        case .flowCreated: SQLColumn("created", table: "flow")
+        case .flowUpdated: SQLColumn("updated", table: "flow")
+        case .runId: SQLColumn("id", table: "flow_run")
+        case .runName: SQLColumn("name", table: "flow_run")
+        case .runTags: SQLColumn("tags", table: "flow_run")
+        case .runDeploymentId: SQLColumn("deployment_id", table: "flow_run")
+        case .runWorkQueueName: SQLColumn("work_queue_name", table: "flow_run")
+        case .runStateType: SQLColumn("state_type", table: "flow_run")
+        case .runStateName: SQLColumn("state_name", table: "flow_run")
+        case .runFlowVersion: SQLColumn("flow_version", table: "flow_run")
+        case .runStartTime: SQLColumn("start_time", table: "flow_run")
+        case .runStartOrExpected:
+            SQLFunction("coalesce", args: SQLColumn("start_time", table: "flow_run"), SQLColumn("expected_start_time", table: "flow_run"))
+        case .runEndTime: SQLColumn("end_time", table: "flow_run")
+        case .runExpectedStartTime: SQLColumn("expected_start_time", table: "flow_run")
+        case .runNextScheduledStartTime: SQLColumn("next_scheduled_start_time", table: "flow_run")
+        case .runParentTaskRunId: SQLColumn("parent_task_run_id", table: "flow_run")
+        case .runIdempotencyKey: SQLColumn("idempotency_key", table: "flow_run")
+        case .runCreatedBy: SQLColumn("created_by", table: "flow_run")
+        case .runCreatedById: dialect.jsonText(SQLColumn("created_by", table: "flow_run"), field: "id")
+        case .runCreatedByType: dialect.jsonText(SQLColumn("created_by", table: "flow_run"), field: "type")
+        case .taskId: SQLColumn("id", table: "task_run")
+        case .taskName: SQLColumn("name", table: "task_run")
+        case .taskTags: SQLColumn("tags", table: "task_run")
+        case .taskStateType: SQLColumn("state_type", table: "task_run")
+        case .taskStateName: SQLColumn("state_name", table: "task_run")
+        case .taskStartTime: SQLColumn("start_time", table: "task_run")
+        case .taskEndTime: SQLColumn("end_time", table: "task_run")
+        case .taskExpectedStartTime: SQLColumn("expected_start_time", table: "task_run")
+        case .taskNextScheduledStartTime: SQLColumn("next_scheduled_start_time", table: "task_run")
+        case .taskFlowRunId: SQLColumn("flow_run_id", table: "task_run")
+        case .deploymentId: SQLColumn("id", table: "deployment")
+        case .deploymentName: SQLColumn("name", table: "deployment")
+        case .deploymentPaused: SQLColumn("paused", table: "deployment")
+        case .deploymentTags: SQLColumn("tags", table: "deployment")
+        case .deploymentWorkQueueName: SQLColumn("work_queue_name", table: "deployment")
+        case .deploymentCreated: SQLColumn("created", table: "deployment")
+        case .deploymentUpdated: SQLColumn("updated", table: "deployment")
+        case .poolId: SQLColumn("id", table: "work_pool")
+        case .poolName: SQLColumn("name", table: "work_pool")
+        case .poolType: SQLColumn("type", table: "work_pool")
+        case .queueId: SQLColumn("id", table: "work_queue")
+        case .queueName: SQLColumn("name", table: "work_queue")
+        case .logId: SQLColumn("id", table: "log")
+        case .logName: SQLColumn("name", table: "log")
+        case .logLevel: SQLColumn("level", table: "log")
+        case .logTimestamp: SQLColumn("timestamp", table: "log")
+        case .logFlowRunId: SQLColumn("flow_run_id", table: "log")
+        case .logTaskRunId: SQLColumn("task_run_id", table: "log")
+        case .logText: SQLQueryString("(\(SQLColumn("message", table: "log")) || ' ' || \(SQLColumn("name", table: "log")))")
         }
+    }
+
+    /// An ORDER BY list. Keys whose nulls are ``NullOrder/smallest`` get SQLite's null order on
+    /// PostgreSQL too (`NULLS FIRST` ascending, `NULLS LAST` descending), which its indexes are
+    /// built to match; estimates are computed at `now`.
+    func orderBy(_ keys: [SortKey], now: Timestamp) -> any SQLExpression {
+        SQLList(
+            keys.map { key in
+                let value: any SQLExpression
+                switch key.value {
+                case .column(let c): value = column(c)
+                case .estimatedRunTime: value = RunEstimates(table: "task_run", now: now).runTime
+                }
+                var direction = key.descending ? "DESC" : "ASC"
+                if dialect == .postgres, key.nulls == .smallest { direction += key.descending ? " NULLS LAST" : " NULLS FIRST" }
+                return SQLOrderBy(expression: value, direction: SQLRaw(direction))
+            }
+        )
     }
 
     /// A value as a bind parameter in the stored representation.

@@ -221,6 +221,7 @@ enum Migrations {
                 try await db.raw("INSERT INTO weir_schema_version (version) VALUES (\(literal: i + 1))").run()
                 try await db.raw("COMMIT").run()
             } catch {
+                // Deliberate try?: the migration's own error is the one to report.
                 try? await db.raw("ROLLBACK").run()
                 throw error
             }
@@ -246,8 +247,28 @@ enum Migrations {
             }
             try await db.raw("COMMIT").run()
         } catch {
+            // Deliberate try?: the migration's own error is the one to report.
             try? await db.raw("ROLLBACK").run()
             throw error
         }
     }
+}
+
+/// Splits an index's key list `a, f(b, c), d` at the commas outside parentheses.
+private func splitTopLevel(_ text: String) -> [String] {
+    var parts: [String] = []
+    var depth = 0
+    var current = ""
+    for ch in text {
+        if ch == "(" { depth += 1 }
+        if ch == ")" { depth -= 1 }
+        if ch == ",", depth == 0 {
+            parts.append(current)
+            current = ""
+        } else {
+            current.append(ch)
+        }
+    }
+    parts.append(current)
+    return parts
 }

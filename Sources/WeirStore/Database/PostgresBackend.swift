@@ -127,7 +127,7 @@ public final class PostgresBackend: StoreBackend {
     public func writeExclusively<T: Sendable>(key: Int64, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T? {
         try await write(locking: true) { db -> T? in
             guard let row = try await db.raw("SELECT pg_try_advisory_xact_lock(\(bind: key)) AS locked").first(),
-                (try? row.decode(column: "locked", as: Bool.self)) == true
+                try row.decode(column: "locked", as: Bool.self)
             else { return nil }
             return try await body(db)
         }

@@ -25,35 +25,75 @@ public struct StoreError: Error, Sendable, Equatable {
 }
 
 /// Typed column access over SQLKit rows, in the stored representation (UUIDs as lowercase text,
-/// timestamps as integer microseconds, JSON as text, booleans as integers).
+/// timestamps as integer microseconds, JSON as text, booleans as integers). As SQLKit's `SQLRow`
+/// contract, a column the query did not select throws; so does a value of the wrong type, or null
+/// in a column read as required (``StoredDataError``): stored data is never replaced by a default.
 /// SQLite rows are read directly (``SQLiteStoredRow``); other rows through `Decodable`.
 extension SQLRow {
-    func string(_ c: String) -> String { optString(c) ?? "" }
-    func optString(_ c: String) -> String? {
-        if let r = self as? SQLiteStoredRow { return r.text(c) }
-        return (try? decode(column: c, as: String?.self)) ?? nil
+    func optString(_ c: String) throws -> String? {
+        if let r = self as? SQLiteStoredRow { return try r.text(c) }
+        return try decode(column: c, as: String?.self)
     }
-    func int(_ c: String) -> Int { optInt(c) ?? 0 }
-    func optInt(_ c: String) -> Int? {
-        if let r = self as? SQLiteStoredRow { return r.integer(c) }
-        return (try? decode(column: c, as: Int?.self)) ?? nil
+    func optInt(_ c: String) throws -> Int? {
+        if let r = self as? SQLiteStoredRow { return try r.integer(c) }
+        return try decode(column: c, as: Int?.self)
     }
-    func double(_ c: String) -> Double {
-        if let r = self as? SQLiteStoredRow { return r.real(c) ?? 0 }
-        return (try? decode(column: c, as: Double.self)) ?? 0
+    func optDouble(_ c: String) throws -> Double? {
+        if let r = self as? SQLiteStoredRow { return try r.real(c) }
+        return try decode(column: c, as: Double?.self)
     }
-    func bool(_ c: String) -> Bool { int(c) != 0 }
-    func uuid(_ c: String) -> UUID { optUUID(c) ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)) }
-    func optUUID(_ c: String) -> UUID? { optString(c).flatMap { UUID(uuidString: $0) } }
-    func timestamp(_ c: String) -> Timestamp { Timestamp(microseconds: Int64(int(c))) }
-    func optTimestamp(_ c: String) -> Timestamp? { optInt(c).map { Timestamp(microseconds: Int64($0)) } }
-    func json(_ c: String) -> RawJSON { RawJSON(string(c)) }
-    func optJSON(_ c: String) -> RawJSON? { optString(c).map(RawJSON.init) }
-    func tags(_ c: String) -> [String] {
-        guard case .array(let items)? = try? JSONParser.parse(string(c)) else { return [] }
-        return items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
+    func string(_ c: String) throws -> String { try required(c, optString(c)) }
+    func int(_ c: String) throws -> Int { try required(c, optInt(c)) }
+    func double(_ c: String) throws -> Double { try required(c, optDouble(c)) }
+    func bool(_ c: String) throws -> Bool { try int(c) != 0 }
+    func uuid(_ c: String) throws -> UUID { try required(c, optUUID(c)) }
+    func optUUID(_ c: String) throws -> UUID? {
+        guard let text = try optString(c) else { return nil }
+        guard let id = UUID(uuidString: text) else { throw StoredDataError(c, "not a UUID: \(text)") }
+        return id
     }
-    func stateType(_ c: String) -> StateType? { optString(c).flatMap(StateType.init(rawValue:)) }
+    func timestamp(_ c: String) throws -> Timestamp { Timestamp(microseconds: Int64(try int(c))) }
+    func optTimestamp(_ c: String) throws -> Timestamp? { try optInt(c).map { Timestamp(microseconds: Int64($0)) } }
+    func json(_ c: String) throws -> RawJSON { RawJSON(try string(c)) }
+    func optJSON(_ c: String) throws -> RawJSON? { try optString(c).map(RawJSON.init) }
+    /// A stored JSON document, parsed.
+    func jsonValue(_ c: String) throws -> JSONValue {
+        let text = try string(c)
+        do {
+            return try JSONParser.parse(text)
+        } catch {
+            throw StoredDataError(c, "not JSON: \(error.message)")
+        }
+    }
+    /// A stored JSON document, parsed, or nil when the column is null.
+    func optJSONValue(_ c: String) throws -> JSONValue? {
+        guard try optString(c) != nil else { return nil }
+        return try jsonValue(c)
+    }
+    /// A stored JSON object, for reading keys (``StoredObject``).
+    func object(_ c: String) throws -> StoredObject { try StoredObject(jsonValue(c), location: c) }
+    func optObject(_ c: String) throws -> StoredObject? {
+        guard let text = try optString(c) else { return nil }
+        return try StoredObject(text: text, location: c)
+    }
+    /// A JSON list of strings (tags).
+    func tags(_ c: String) throws -> [String] {
+        guard case .array(let items) = try jsonValue(c) else { throw StoredDataError(c, "not a list of strings") }
+        return try items.map { item in
+            guard case .string(let s) = item else { throw StoredDataError(c, "not a list of strings") }
+            return s
+        }
+    }
+    func stateType(_ c: String) throws -> StateType? {
+        guard let text = try optString(c) else { return nil }
+        guard let type = StateType(rawValue: text) else { throw StoredDataError(c, "unknown state type \(text)") }
+        return type
+    }
+
+    private func required<T>(_ c: String, _ value: T?) throws -> T {
+        guard let value else { throw StoredDataError(c, "null in a required column") }
+        return value
+    }
 }
 
 extension Optional where Wrapped == UUID {
@@ -67,18 +107,37 @@ extension Optional where Wrapped == Timestamp {
 }
 
 /// `est_run_time` and `est_lateness` (seconds) of flow or task runs at `now`: the read-time
-/// estimates of `RunTiming`, in SQL, for history and lateness.
-func runEstimates(table: String, now: Timestamp) -> String {
-    let n = now.microseconds
-    return """
-        CASE WHEN \(table).state_type = 'RUNNING' AND \(table).state_timestamp IS NOT NULL
-             THEN \(table).total_run_time + (\(n) - \(table).state_timestamp) / CAST(1000000 AS DOUBLE PRECISION) ELSE \(table).total_run_time END AS est_run_time,
-        CASE WHEN \(table).start_time IS NOT NULL AND \(table).expected_start_time IS NOT NULL AND \(table).start_time > \(table).expected_start_time
-             THEN (\(table).start_time - \(table).expected_start_time) / CAST(1000000 AS DOUBLE PRECISION)
-             WHEN \(table).start_time IS NULL AND \(table).expected_start_time IS NOT NULL AND \(table).expected_start_time < \(n)
-                  AND coalesce(\(table).state_type, '') NOT IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')
-             THEN (\(n) - \(table).expected_start_time) / CAST(1000000 AS DOUBLE PRECISION) ELSE 0 END AS est_lateness
+/// estimates of `RunTiming`, in SQL, for history, lateness and the duration sorts. `now` is a
+/// bound parameter, so each call reuses one prepared statement.
+struct RunEstimates {
+    /// `flow_run` or `task_run`.
+    let table: String
+    let now: Timestamp
+
+    private func c(_ name: String) -> SQLColumn { SQLColumn(name, table: table) }
+
+    /// The run time so far: the total, plus the current stretch when running.
+    var runTime: SQLQueryString {
         """
+        (CASE WHEN \(c("state_type")) = 'RUNNING' AND \(c("state_timestamp")) IS NOT NULL
+         THEN \(c("total_run_time")) + (\(bind: now.microseconds) - \(c("state_timestamp"))) / CAST(1000000 AS DOUBLE PRECISION)
+         ELSE \(c("total_run_time")) END)
+        """
+    }
+
+    /// How late the run started, or is, against its expected start.
+    var lateness: SQLQueryString {
+        """
+        (CASE WHEN \(c("start_time")) IS NOT NULL AND \(c("expected_start_time")) IS NOT NULL AND \(c("start_time")) > \(c("expected_start_time"))
+         THEN (\(c("start_time")) - \(c("expected_start_time"))) / CAST(1000000 AS DOUBLE PRECISION)
+         WHEN \(c("start_time")) IS NULL AND \(c("expected_start_time")) IS NOT NULL AND \(c("expected_start_time")) < \(bind: now.microseconds)
+          AND coalesce(\(c("state_type")), '') NOT IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')
+         THEN (\(bind: now.microseconds) - \(c("expected_start_time"))) / CAST(1000000 AS DOUBLE PRECISION) ELSE 0 END)
+        """
+    }
+
+    /// Both, as select columns named `est_run_time` and `est_lateness`.
+    var columns: SQLQueryString { "\(runTime) AS est_run_time, \(lateness) AS est_lateness" }
 }
 
 /// JSON text for a list of strings.

@@ -181,7 +181,7 @@ public final class SQLiteBackend: StoreBackend {
         let (due, changes) = try await writer.use { c in
             let db = SQLiteFastDatabase(handle: c, logger: logger)
             var due = try await db.raw("PRAGMA optimize = 0x10003").all().compactMap { row in
-                row.allColumns.first.flatMap { try? row.decode(column: $0, as: String.self) }.flatMap(Self.analyzedTable)
+                try row.allColumns.first.map { try row.decode(column: $0, as: String.self) }.flatMap(Self.analyzedTable)
             }
             let changes = c.totalChanges()
             let measured = try await db.raw("SELECT tbl, max(CAST(stat AS INTEGER)) AS n FROM sqlite_stat1 GROUP BY tbl").all()
@@ -253,6 +253,7 @@ final class Checkpointer: WALHook, @unchecked Sendable {
         Task { [self] in
             // One checkpoint at a time (`pending`), so only this task opens or uses the connection.
             var handle = state.withLockedValue { $0.handle }
+            // Deliberate try?: a checkpoint that cannot open a connection is skipped; the next one retries.
             if handle == nil, let opened = try? await open() {
                 let keep = state.withLockedValue { s in
                     if s.closed { return false }
@@ -261,6 +262,7 @@ final class Checkpointer: WALHook, @unchecked Sendable {
                 }
                 if keep { handle = opened } else { await opened.close() }
             }
+            // Deliberate try?: a checkpoint that fails (the log is busy) is retried by the next.
             if let handle { try? await handle.run { try handle.checkpoint() } }
             state.withLockedValue { $0.pending = false }
         }

@@ -4,6 +4,7 @@ import NIOPosix
 import SQLKit
 import SQLiteKit
 import SQLiteNIO
+import WeirModels
 
 /// SQLKit over one SQLite connection (``SQLiteHandle``): statements run synchronously on the
 /// connection's thread, and rows are ``SQLiteStoredRow``s, whose columns the repositories read
@@ -56,33 +57,38 @@ struct SQLiteStoredRow: SQLRow {
         return try Self.decoder.decode(D.self, from: data)
     }
 
-    /// A text column (nil when null or absent).
-    func text(_ c: String) -> String? {
-        switch column(c) {
+    /// A column's value; a column the query did not select throws.
+    private func stored(_ c: String) throws -> SQLiteData {
+        guard let value = column(c) else { throw MissingColumn(column: c) }
+        return value
+    }
+
+    /// A text column (nil when null).
+    func text(_ c: String) throws -> String? {
+        switch try stored(c) {
         case .text(let s): return s
-        case .integer(let i): return String(i)
-        case .float(let d): return String(d)
-        default: return nil
+        case .null: return nil
+        default: throw StoredDataError(c, "expected text")
         }
     }
 
-    /// An integer column (nil when null or absent).
-    func integer(_ c: String) -> Int? {
-        switch column(c) {
+    /// An integer column (nil when null); a real with no fraction reads as an integer.
+    func integer(_ c: String) throws -> Int? {
+        switch try stored(c) {
         case .integer(let i): return i
-        case .float(let d): return Int(d)
-        case .text(let s): return Int(s)
-        default: return nil
+        case .float(let d) where Int(exactly: d) != nil: return Int(d)
+        case .null: return nil
+        default: throw StoredDataError(c, "expected an integer")
         }
     }
 
-    /// A real column (nil when null or absent).
-    func real(_ c: String) -> Double? {
-        switch column(c) {
+    /// A real column (nil when null); integers read as reals.
+    func real(_ c: String) throws -> Double? {
+        switch try stored(c) {
         case .float(let d): return d
         case .integer(let i): return Double(i)
-        case .text(let s): return Double(s)
-        default: return nil
+        case .null: return nil
+        default: throw StoredDataError(c, "expected a number")
         }
     }
 }

@@ -175,6 +175,7 @@ final class SQLiteHandle: @unchecked Sendable {
 
     /// Finalizes the statements, closes the connection and ends its thread.
     func close() async {
+        // Deliberate try?: closing has nothing to report to; the connection is gone either way.
         try? await run {
             sqlite_nio_sqlite3_wal_hook(db, nil, nil)
             finalizeStatements()

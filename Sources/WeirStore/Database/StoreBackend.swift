@@ -58,6 +58,7 @@ func inTransaction<T: Sendable>(_ db: any SQLDatabase, begin: SQLQueryString, _ 
         try await db.raw("COMMIT").run()
         return result
     } catch {
+        // Deliberate try?: the transaction's own error is the one to report.
         try? await db.raw("ROLLBACK").run()
         throw error
     }

@@ -76,42 +76,4 @@ public enum StoreDialect: Sendable {
         case .postgres: return SQLQueryString("\(column) ILIKE \(bind: pattern) ESCAPE ''")
         }
     }
-
-    /// An ORDER BY list with SQLite's null ordering on every database (nulls smallest: first when
-    /// ascending, last when descending), which PostgreSQL's indexes are built to match.
-    /// A sort on the id alone keeps PostgreSQL's default null ordering, which the primary key's
-    /// index serves (ids are never null).
-    func orderBy(_ clauses: String) -> String {
-        guard self == .postgres else { return clauses }
-        let parts = splitTopLevel(clauses)
-        if parts.count == 1, let key = parts[0].trimmingCharacters(in: .whitespaces).split(separator: " ").first, key == "id" || key.hasSuffix(".id")
-        {
-            return clauses
-        }
-        return parts.map { clause in
-            let c = clause.trimmingCharacters(in: .whitespaces)
-            if c.hasSuffix(" DESC") { return c + " NULLS LAST" }
-            if c.hasSuffix(" ASC") { return c + " NULLS FIRST" }
-            return c + " ASC NULLS FIRST"
-        }.joined(separator: ", ")
-    }
-}
-
-/// Splits `a, f(b, c), d` at the commas outside parentheses.
-func splitTopLevel(_ text: String) -> [String] {
-    var parts: [String] = []
-    var depth = 0
-    var current = ""
-    for ch in text {
-        if ch == "(" { depth += 1 }
-        if ch == ")" { depth -= 1 }
-        if ch == ",", depth == 0 {
-            parts.append(current)
-            current = ""
-        } else {
-            current.append(ch)
-        }
-    }
-    parts.append(current)
-    return parts
 }

@@ -12,37 +12,37 @@ public struct DeploymentRepository: Sendable {
         LEFT JOIN work_pool ON work_pool.id = work_queue.work_pool_id
         """
 
-    static func decode(_ r: any SQLRow) -> Deployment {
+    static func decode(_ r: any SQLRow) throws -> Deployment {
         Deployment(
-            id: r.uuid("id"),
-            created: r.timestamp("created"),
-            updated: r.timestamp("updated"),
-            name: r.string("name"),
-            version: r.optString("version"),
-            description: r.optString("description"),
-            flowId: r.uuid("flow_id"),
-            paused: r.bool("paused"),
-            schedules: r.json("schedules"),
+            id: try r.uuid("id"),
+            created: try r.timestamp("created"),
+            updated: try r.timestamp("updated"),
+            name: try r.string("name"),
+            version: try r.optString("version"),
+            description: try r.optString("description"),
+            flowId: try r.uuid("flow_id"),
+            paused: try r.bool("paused"),
+            schedules: try r.json("schedules"),
             concurrencyLimit: nil,
-            concurrencyOptions: r.optJSON("concurrency_options"),
-            jobVariables: r.json("job_variables"),
-            parameters: r.json("parameters"),
-            tags: r.tags("tags"),
-            labels: r.json("labels"),
-            workQueueName: r.optString("wq_name") ?? r.optString("work_queue_name"),
-            workQueueId: r.optUUID("work_queue_id"),
-            lastPolled: r.optTimestamp("last_polled"),
-            parameterOpenapiSchema: r.optJSON("parameter_openapi_schema"),
-            path: r.optString("path"),
-            pullSteps: r.optJSON("pull_steps"),
-            entrypoint: r.optString("entrypoint"),
-            storageDocumentId: r.optUUID("storage_document_id"),
-            infrastructureDocumentId: r.optUUID("infrastructure_document_id"),
-            createdBy: r.optJSON("created_by"),
-            updatedBy: r.optJSON("updated_by"),
-            workPoolName: r.optString("wp_name"),
-            status: r.string("status"),
-            enforceParameterSchema: r.bool("enforce_parameter_schema")
+            concurrencyOptions: try r.optJSON("concurrency_options"),
+            jobVariables: try r.json("job_variables"),
+            parameters: try r.json("parameters"),
+            tags: try r.tags("tags"),
+            labels: try r.json("labels"),
+            workQueueName: try r.optString("wq_name") ?? r.optString("work_queue_name"),
+            workQueueId: try r.optUUID("work_queue_id"),
+            lastPolled: try r.optTimestamp("last_polled"),
+            parameterOpenapiSchema: try r.optJSON("parameter_openapi_schema"),
+            path: try r.optString("path"),
+            pullSteps: try r.optJSON("pull_steps"),
+            entrypoint: try r.optString("entrypoint"),
+            storageDocumentId: try r.optUUID("storage_document_id"),
+            infrastructureDocumentId: try r.optUUID("infrastructure_document_id"),
+            createdBy: try r.optJSON("created_by"),
+            updatedBy: try r.optJSON("updated_by"),
+            workPoolName: try r.optString("wp_name"),
+            status: try r.string("status"),
+            enforceParameterSchema: try r.bool("enforce_parameter_schema")
         )
     }
 
@@ -54,15 +54,8 @@ public struct DeploymentRepository: Sendable {
 
     /// Deployments matching a `POST /deployments/filter` body.
     public func filter(_ q: ReadDeploymentsQuery) async throws -> [Deployment] {
-        let order: String
-        switch q.sort {
-        case .CREATED_DESC: order = "deployment.created DESC, deployment.id DESC"
-        case .UPDATED_DESC: order = "deployment.updated DESC, deployment.id DESC"
-        case .NAME_ASC: order = "deployment.name ASC, deployment.id ASC"
-        case .NAME_DESC: order = "deployment.name DESC, deployment.id DESC"
-        }
         let sql: SQLQueryString =
-            "\(unsafeRaw: Self.select) WHERE \(compiler.compile(q.condition)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+            "\(unsafeRaw: Self.select) WHERE \(compiler.compile(q.condition)) ORDER BY \(compiler.orderBy(q.sort.keys, now: .now())) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
         return try await backend.read { db in try await db.raw(sql).all().map(Self.decode) }
     }
 
@@ -116,7 +109,7 @@ public struct DeploymentRepository: Sendable {
 
     static func ensureQueue(_ db: any SQLDatabase, pool: WorkPool, name: String, now: Timestamp) async throws -> UUID {
         if let row = try await db.raw("SELECT id FROM work_queue WHERE work_pool_id = \(bind: pool.id.lowercased) AND name = \(bind: name)").first() {
-            return row.uuid("id")
+            return try row.uuid("id")
         }
         return try await WorkPoolRepository.insertQueue(db, poolId: pool.id, WorkQueueCreate(name: name), now: now)
     }
@@ -132,11 +125,11 @@ public struct DeploymentRepository: Sendable {
             guard let flow = try await FlowRepository.find(db, "id = \(bind: c.flowId.lowercased)") else { throw StoreError.integrity }
             let queueId = try await Self.resolveQueue(db, pool: c.workPoolName, queue: c.workQueueName, now: now)
             let labels = JSONObjectBuilder.merge([
-                (try? JSONParser.parse(flow.labels.text)) ?? .emptyObject, .object([("prefect.flow.id", .string(c.flowId.lowercased))]), c.labels,
+                try flow.labels.parsed(), .object([("prefect.flow.id", .string(c.flowId.lowercased))]), c.labels,
             ])
             let existing = try await db.raw("SELECT id FROM deployment WHERE flow_id = \(bind: c.flowId.lowercased) AND name = \(bind: c.name)")
                 .first()
-            let id = existing.map { $0.uuid("id") } ?? UUID()
+            let id = try existing.map { try $0.uuid("id") } ?? UUID()
             let schedules = JSONValue.array(
                 c.schedules.map { s in
                     .object([
@@ -199,7 +192,7 @@ public struct DeploymentRepository: Sendable {
         try await backend.write { db in
             guard let d = try await Self.find(db, deploymentId) else { throw StoreError.notFound("Deployment not found") }
             var run = c
-            run.parameters = JSONObjectBuilder.merge([d.parameters.value, c.parameters])
+            run.parameters = JSONObjectBuilder.merge([try d.parameters.parsed(), c.parameters])
             // The reference's DeploymentFlowRunCreate defaults job variables to {}, idempotency key or not.
             run.jobVariables = c.jobVariables ?? .emptyObject
             var queueId = d.workQueueId
@@ -222,7 +215,7 @@ public struct DeploymentRepository: Sendable {
             var seen = Set<String>()
             tags = tags.filter { seen.insert($0).inserted }
             let labels = JSONObjectBuilder.merge([
-                d.labels.value,
+                try d.labels.parsed(),
                 .object([("prefect.flow.id", .string(d.flowId.lowercased)), ("prefect.deployment.id", .string(deploymentId.lowercased))]), c.labels,
             ])
             var details = StateDetails()

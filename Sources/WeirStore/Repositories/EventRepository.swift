@@ -7,18 +7,19 @@ import WeirOrchestration
 public struct EventRepository: Sendable {
     let backend: any StoreBackend
 
-    static func decode(_ r: any SQLRow) -> Event {
+    static func decode(_ r: any SQLRow) throws -> Event {
         let related: [JSONValue]
-        if case .array(let items)? = try? JSONParser.parse(r.string("related")) { related = items } else { related = [] }
+        guard case .array(let items) = try r.jsonValue("related") else { throw StoredDataError("related", "not a list") }
+        related = items
         return Event(
-            occurred: r.timestamp("occurred"),
-            event: r.string("event"),
-            resource: (try? JSONParser.parse(r.string("resource"))) ?? .emptyObject,
+            occurred: try r.timestamp("occurred"),
+            event: try r.string("event"),
+            resource: try r.jsonValue("resource"),
             related: related,
-            payload: (try? JSONParser.parse(r.string("payload"))) ?? .emptyObject,
-            id: r.uuid("id"),
-            follows: r.optUUID("follows"),
-            received: r.timestamp("received")
+            payload: try r.jsonValue("payload"),
+            id: try r.uuid("id"),
+            follows: try r.optUUID("follows"),
+            received: try r.timestamp("received")
         )
     }
 
@@ -46,6 +47,8 @@ public struct EventRepository: Sendable {
         let backend = self.backend
         try await backend.followEventsOfOtherProcesses { ids in
             let query: SQLQueryString = "SELECT * FROM event WHERE id IN (\(SQLList(ids.map { SQLBind($0.lowercased) }))) ORDER BY occurred, id"
+            // Deliberate: a failed read (the database restarting) must not end the listener; the
+            // events are stored, so only their live relay to this replica's subscribers is missed.
             guard let events = try? await backend.read({ db in try await db.raw(query).all().map(Self.decode) }), !events.isEmpty else { return }
             await handler(events)
         }
@@ -106,7 +109,7 @@ enum TaskRunRecorder {
         if let flowRunId = record.flowRunId, try await db.raw("SELECT 1 FROM flow_run WHERE id = \(bind: flowRunId.lowercased)").first() == nil {
             return  // the flow run is unknown or deleted: the reference discards the event
         }
-        let id = existing?.uuid("id") ?? record.taskRunId
+        let id = try existing?.uuid("id") ?? record.taskRunId
         var state = record.state
         state.stateDetails.taskRunId = id
         var cols = Columns()
@@ -121,7 +124,7 @@ enum TaskRunRecorder {
         cols.set("state", String(decoding: state.jsonBytes(), as: UTF8.self))
         cols.set("updated", now.microseconds)
         if let existing {
-            if let current = existing.optTimestamp("state_timestamp"), current >= state.timestamp {
+            if let current = try existing.optTimestamp("state_timestamp"), current >= state.timestamp {
                 // An older event: only its state row is recorded below.
             } else {
                 try await db.raw(cols.update("task_run", id: id)).run()

@@ -7,14 +7,14 @@ public struct FlowRepository: Sendable {
     let backend: any StoreBackend
     var compiler: FilterCompiler { FilterCompiler(dialect: backend.dialect) }
 
-    static func decode(_ r: any SQLRow) -> Flow {
+    static func decode(_ r: any SQLRow) throws -> Flow {
         Flow(
-            id: r.uuid("id"),
-            created: r.timestamp("created"),
-            updated: r.timestamp("updated"),
-            name: r.string("name"),
-            tags: r.tags("tags"),
-            labels: r.json("labels")
+            id: try r.uuid("id"),
+            created: try r.timestamp("created"),
+            updated: try r.timestamp("updated"),
+            name: try r.string("name"),
+            tags: try r.tags("tags"),
+            labels: try r.json("labels")
         )
     }
 
@@ -68,15 +68,8 @@ public struct FlowRepository: Sendable {
 
     /// Flows matching a `POST /flows/filter` body.
     public func filter(_ q: ReadFlowsQuery) async throws -> [Flow] {
-        let order: String
-        switch q.sort {
-        case .CREATED_DESC: order = "created DESC, id DESC"
-        case .UPDATED_DESC: order = "updated DESC, id DESC"
-        case .NAME_ASC: order = "name ASC"
-        case .NAME_DESC: order = "name DESC"
-        }
         let sql: SQLQueryString =
-            "SELECT * FROM flow WHERE \(whereClause(q)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+            "SELECT * FROM flow WHERE \(whereClause(q)) ORDER BY \(compiler.orderBy(q.sort.keys, now: .now())) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
         return try await backend.read { db in try await db.raw(sql).all().map(Self.decode) }
     }
 

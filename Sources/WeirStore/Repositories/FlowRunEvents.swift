@@ -19,9 +19,9 @@ enum FlowRunEvents {
         return .object(pairs)
     }
 
-    static func tags(_ text: String?) -> [String] {
-        guard let text, case .array(let items)? = try? JSONParser.parse(text) else { return [] }
-        return items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
+    /// The tags of a joined row's `column`, none when the join found no row.
+    static func tags(_ r: any SQLRow, _ column: String) throws -> [String] {
+        try r.optString(column) == nil ? [] : r.tags(column)
     }
 
     /// Records (and queues for subscribers) the event for a newly written flow run state.
@@ -46,38 +46,38 @@ enum FlowRunEvents {
         timestamp.removeLast()
         let runResource = JSONValue.object([
             ("prefect.resource.id", .string("prefect.flow-run.\(runId.lowercased)")),
-            ("prefect.resource.name", .string(r.string("name"))),
-            ("prefect.run-count", .string(String(r.int("run_count")))),
+            ("prefect.resource.name", .string(try r.string("name"))),
+            ("prefect.run-count", .string(String(try r.int("run_count")))),
             ("prefect.state-message", .string(String((validated.message ?? "").prefix(100_000)))),
             ("prefect.state-name", .string(validated.name)),
             ("prefect.state-timestamp", .string(timestamp + "+00:00")),
             ("prefect.state-type", .string(validated.type.rawValue)),
         ])
-        var related: [JSONValue] = [relatedResource("prefect.flow.\(r.string("flow_id"))", role: "flow", name: r.string("flow_name"))]
-        if let dep = r.optString("dep_id") {
-            related.append(relatedResource("prefect.deployment.\(dep)", role: "deployment", name: r.string("dep_name")))
+        var related: [JSONValue] = [relatedResource("prefect.flow.\(try r.string("flow_id"))", role: "flow", name: try r.string("flow_name"))]
+        if let dep = try r.optString("dep_id") {
+            related.append(relatedResource("prefect.deployment.\(dep)", role: "deployment", name: try r.string("dep_name")))
         }
-        if let wq = r.optString("wq_id") {
-            related.append(relatedResource("prefect.work-queue.\(wq)", role: "work-queue", name: r.string("wq_name")))
+        if let wq = try r.optString("wq_id") {
+            related.append(relatedResource("prefect.work-queue.\(wq)", role: "work-queue", name: try r.string("wq_name")))
         }
-        if let wp = r.optString("wp_id") {
+        if let wp = try r.optString("wp_id") {
             related.append(
                 relatedResource(
                     "prefect.work-pool.\(wp)",
                     role: "work-pool",
-                    name: r.string("wp_name"),
-                    extra: [("prefect.work-pool.type", .string(r.string("wp_type")))]
+                    name: try r.string("wp_name"),
+                    extra: [("prefect.work-pool.type", .string(try r.string("wp_type")))]
                 )
             )
         }
-        if let ptr = r.optString("ptr_id") {
-            related.append(relatedResource("prefect.task-run.\(ptr)", role: "task-run", name: r.string("ptr_name")))
+        if let ptr = try r.optString("ptr_id") {
+            related.append(relatedResource("prefect.task-run.\(ptr)", role: "task-run", name: try r.string("ptr_name")))
         }
-        let allTags = Set(tags(r.optString("tags")) + tags(r.optString("flow_tags")) + tags(r.optString("dep_tags")) + tags(r.optString("ptr_tags")))
+        let allTags = try Set(tags(r, "tags") + tags(r, "flow_tags") + tags(r, "dep_tags") + tags(r, "ptr_tags"))
         for tag in allTags.sorted() {
             related.append(.object([("prefect.resource.id", .string("prefect.tag.\(tag)")), ("prefect.resource.role", .string("tag"))]))
         }
-        if let creator = r.optString("created_by").flatMap({ try? JSONParser.parse($0) }), case .string(let type)? = creator["type"],
+        if let creator = try r.optJSONValue("created_by"), case .string(let type)? = creator["type"],
             type == "DEPLOYMENT" || type == "AUTOMATION", case .string(let cid)? = creator["id"]
         {
             var pairs: [(String, JSONValue)] = [

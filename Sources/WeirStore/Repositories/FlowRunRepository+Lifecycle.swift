@@ -12,15 +12,12 @@ extension FlowRunRepository {
                 return false
             }
             if let jv = patch.values["job_variables"], jv != .null {
-                guard let type = row.optString("state_type") else {
-                    throw StoreError.badRequest("Flow run state is required to update job variables but none exists")
+                var deploymentExists = false
+                if let deployment = try row.optUUID("deployment_id") {
+                    deploymentExists = try await db.raw("SELECT 1 FROM deployment WHERE id = \(bind: deployment.lowercased)").first() != nil
                 }
-                guard type == StateType.SCHEDULED.rawValue else {
-                    throw StoreError.badRequest("Job variables for a flow run in state \(type) cannot be updated")
-                }
-                guard let dep = row.optString("deployment_id"), try await db.raw("SELECT 1 FROM deployment WHERE id = \(bind: dep)").first() != nil
-                else {
-                    throw StoreError.badRequest("A deployment for the flow run could not be found")
+                if let refusal = JobVariableUpdate.refusal(stateType: try row.stateType("state_type"), deploymentExists: deploymentExists) {
+                    throw StoreError.badRequest(refusal)
                 }
             }
             var cols = Columns()
@@ -41,7 +38,7 @@ extension FlowRunRepository {
     public func updateLabels(_ id: UUID, _ labels: JSONValue, now: Timestamp = .now()) async throws -> Bool {
         try await backend.write { db in
             guard let row = try await db.raw("SELECT labels FROM flow_run WHERE id = \(bind: id.lowercased)").first() else { return false }
-            let merged = JSONObjectBuilder.merge([(try? JSONParser.parse(row.string("labels"))) ?? .emptyObject, labels])
+            let merged = JSONObjectBuilder.merge([try row.jsonValue("labels"), labels])
             try await db.raw(
                 "UPDATE flow_run SET labels = \(bind: merged.jsonText), updated = \(bind: now.microseconds) WHERE id = \(bind: id.lowercased)"
             ).run()
@@ -53,7 +50,7 @@ extension FlowRunRepository {
     public func bulkDelete(_ q: BulkQuery) async throws -> [UUID] {
         let select: SQLQueryString = "SELECT id FROM flow_run WHERE \(compiler.compile(q.condition)) ORDER BY id DESC LIMIT \(bind: q.limit)"
         return try await backend.write { db in
-            let ids = try await db.raw(select).all().map { $0.uuid("id") }
+            let ids = try await db.raw(select).all().map { try $0.uuid("id") }
             for id in ids {
                 try await db.raw("DELETE FROM log WHERE flow_run_id = \(bind: id.lowercased)").run()
                 try await db.raw("DELETE FROM flow_run WHERE id = \(bind: id.lowercased)").run()
@@ -68,7 +65,7 @@ extension FlowRunRepository {
         let select: SQLQueryString = "SELECT id FROM flow_run WHERE \(compiler.compile(q.condition)) ORDER BY id DESC LIMIT \(bind: q.limit)"
         return try await backend.write(locking: true) { db in
             var results: [(UUID, OrchestrationResult)] = []
-            for id in try await db.raw(select).all().map({ $0.uuid("id") }) {
+            for id in try await db.raw(select).all().map({ try $0.uuid("id") }) {
                 if let r = try await RunStates.propose(db, kind: .flow, id: id, proposal: state, force: q.force, now: fixed) {
                     results.append((id, r))
                 }
@@ -87,28 +84,14 @@ extension FlowRunRepository {
     /// The average lateness in whole seconds of the matching runs, nil when none match.
     public func lateness(_ q: CountFlowRunsQuery, now: Timestamp = .now()) async throws -> Double? {
         let sql: SQLQueryString =
-            "SELECT \(unsafeRaw: runEstimates(table: "flow_run", now: now)) FROM flow_run WHERE \(compiler.compile(q.filter.condition))"
-        let values = try await backend.read { db in try await db.raw(sql).all().map { max(0, $0.double("est_lateness")).rounded(.down) } }
+            "SELECT \(RunEstimates(table: "flow_run", now: now).columns) FROM flow_run WHERE \(compiler.compile(q.filter.condition))"
+        let values = try await backend.read { db in try await db.raw(sql).all().map { max(0, try $0.double("est_lateness")).rounded(.down) } }
         return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
     }
 
     /// Counts of runs per state over time buckets of their expected start time.
     public func history(_ q: HistoryQuery, now: Timestamp = .now()) async throws -> [HistoryBucket] {
-        let starts = q.bucketStarts
-        guard let first = starts.first else { return [] }
-        let end = first.adding(seconds: Double(starts.count) * q.intervalSeconds)
-        let sql: SQLQueryString = """
-            SELECT flow_run.expected_start_time, flow_run.state_type, flow_run.state_name, \(unsafeRaw: runEstimates(table: "flow_run", now: now)) FROM flow_run
-            WHERE flow_run.expected_start_time >= \(bind: first.microseconds) AND flow_run.expected_start_time < \(bind: end.microseconds)
-            AND flow_run.state_type IS NOT NULL AND \(compiler.compile(q.condition))
-            """
-        let rows = try await backend.read { db in
-            try await db.raw(sql).all().compactMap { r -> (expected: Timestamp, type: StateType, name: String, runTime: Double, lateness: Double)? in
-                guard let type = r.stateType("state_type") else { return nil }
-                return (r.timestamp("expected_start_time"), type, r.string("state_name"), r.double("est_run_time"), r.double("est_lateness"))
-            }
-        }
-        return History.buckets(q, runs: rows)
+        try await RunHistory(table: "flow_run", compiler: compiler).buckets(q, backend: backend, now: now)
     }
 
     /// Resumes a paused run: RUNNING for a blocking pause, SCHEDULED `Resuming` for a suspended one,
@@ -117,25 +100,10 @@ extension FlowRunRepository {
         try await backend.write(locking: true) { db in
             guard let (_, current) = try await RunStates.load(db, kind: .flow, id: id) else { return nil }
             let now = fixed ?? .now()
-            guard let current, current.type == .PAUSED else {
-                return OrchestrationResult(state: nil, status: .ABORT, reason: "Cannot resume a flow run that is not paused.", wroteState: false)
+            switch Resume.decide(current: current, now: now) {
+            case .answer(let result): return result
+            case .propose(let proposal): return try await RunStates.propose(db, kind: .flow, id: id, proposal: proposal, force: false, now: now)
             }
-            if current.stateDetails.runInputKeyset != nil {
-                return OrchestrationResult(
-                    state: current,
-                    status: .REJECT,
-                    reason: "Run input schema not found.",
-                    wroteState: false,
-                    detailsType: "abort_details"
-                )
-            }
-            var proposal = StateCreate(type: .RUNNING)
-            if current.stateDetails.pauseReschedule {
-                var details = StateDetails()
-                details.scheduledTime = now
-                proposal = StateCreate(type: .SCHEDULED, name: "Resuming", stateDetails: details)
-            }
-            return try await RunStates.propose(db, kind: .flow, id: id, proposal: proposal, force: false, now: now)
         }
     }
 }
@@ -161,24 +129,24 @@ extension FlowRunRepository {
             var inputs: [UUID: [UUID]] = [:]
             var parentsInputs: [UUID: [UUID]] = [:]
             for r in rows {
-                let isSubflow = r.optUUID("sub_id") != nil
+                let isSubflow = try r.optUUID("sub_id") != nil
                 guard
-                    let start = r.optTimestamp("sub_start") ?? r.optTimestamp("sub_expected") ?? r.optTimestamp("start_time")
+                    let start = try r.optTimestamp("sub_start") ?? r.optTimestamp("sub_expected") ?? r.optTimestamp("start_time")
                         ?? r.optTimestamp("expected_start_time")
                 else { continue }
-                let taskCompleted = r.optString("state_type") == StateType.COMPLETED.rawValue
-                let end = r.optTimestamp("sub_end") ?? r.optTimestamp("end_time") ?? (taskCompleted ? r.optTimestamp("expected_start_time") : nil)
-                let nodeId = isSubflow ? r.uuid("sub_id") : r.uuid("id")
+                let taskCompleted = try r.optString("state_type") == StateType.COMPLETED.rawValue
+                let end = try r.optTimestamp("sub_end") ?? r.optTimestamp("end_time") ?? (taskCompleted ? r.optTimestamp("expected_start_time") : nil)
+                let nodeId = try isSubflow ? r.uuid("sub_id") : r.uuid("id")
                 let node = RunGraph.Node(
                     kind: isSubflow ? "flow-run" : "task-run",
                     id: nodeId,
-                    label: isSubflow ? "\(r.string("flow_name")) / \(r.string("sub_name"))" : r.string("name"),
-                    stateType: isSubflow ? r.stateType("sub_state_type") : r.stateType("state_type"),
+                    label: isSubflow ? "\(try r.string("flow_name")) / \(try r.string("sub_name"))" : try r.string("name"),
+                    stateType: isSubflow ? try r.stateType("sub_state_type") : try r.stateType("state_type"),
                     startTime: start,
                     endTime: end
                 )
                 nodes.append(node)
-                if case .object(let pairs)? = try? JSONParser.parse(r.string("task_inputs")) {
+                if case .object(let pairs) = try r.jsonValue("task_inputs") {
                     for (key, value) in pairs {
                         guard case .array(let items) = value else { continue }
                         let found = items.compactMap { item -> UUID? in
@@ -198,11 +166,11 @@ extension FlowRunRepository {
                 "SELECT id, timestamp, type, name FROM flow_run_state WHERE flow_run_id = \(bind: id.lowercased) ORDER BY timestamp ASC"
             ).all()
                 .compactMap { r -> (UUID, Timestamp, StateType, String)? in
-                    r.stateType("type").map { (r.uuid("id"), r.timestamp("timestamp"), $0, r.string("name")) }
+                    try r.stateType("type").map { (try r.uuid("id"), try r.timestamp("timestamp"), $0, try r.string("name")) }
                 }
             return RunGraph(
-                startTime: run.optTimestamp("start_time") ?? run.optTimestamp("expected_start_time"),
-                endTime: run.optTimestamp("end_time"),
+                startTime: try run.optTimestamp("start_time") ?? run.optTimestamp("expected_start_time"),
+                endTime: try run.optTimestamp("end_time"),
                 nodes: linked,
                 states: states
             )

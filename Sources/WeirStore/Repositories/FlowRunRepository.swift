@@ -16,44 +16,44 @@ public struct FlowRunRepository: Sendable {
         LEFT JOIN work_pool ON work_pool.id = work_queue.work_pool_id
         """
 
-    static func decode(_ r: any SQLRow) -> FlowRun {
-        let queueName = r.optString("wq_name")
+    static func decode(_ r: any SQLRow) throws -> FlowRun {
+        let queueName = try r.optString("wq_name")
         return FlowRun(
-            id: r.uuid("id"),
-            created: r.timestamp("created"),
-            updated: r.timestamp("updated"),
-            name: r.string("name"),
-            flowId: r.uuid("flow_id"),
-            stateId: r.optUUID("state_id"),
-            deploymentId: r.optUUID("deployment_id"),
-            deploymentVersion: r.optString("deployment_version"),
-            workQueueId: r.optUUID("work_queue_id"),
-            workQueueName: queueName ?? r.optString("work_queue_name"),
-            flowVersion: r.optString("flow_version"),
-            parameters: r.json("parameters"),
-            idempotencyKey: r.optString("idempotency_key"),
-            context: r.json("context"),
-            empiricalPolicy: r.json("empirical_policy"),
-            tags: r.tags("tags"),
-            labels: r.json("labels"),
-            parentTaskRunId: r.optUUID("parent_task_run_id"),
-            stateType: r.stateType("state_type"),
-            stateName: r.optString("state_name"),
-            stateTimestamp: r.optTimestamp("state_timestamp"),
-            runCount: r.int("run_count"),
-            expectedStartTime: r.optTimestamp("expected_start_time"),
-            nextScheduledStartTime: r.optTimestamp("next_scheduled_start_time"),
-            startTime: r.optTimestamp("start_time"),
-            endTime: r.optTimestamp("end_time"),
-            totalRunTime: r.double("total_run_time"),
-            autoScheduled: r.bool("auto_scheduled"),
-            infrastructureDocumentId: r.optUUID("infrastructure_document_id"),
-            infrastructurePid: r.optString("infrastructure_pid"),
-            createdBy: r.optJSON("created_by"),
-            workPoolId: r.optUUID("wp_id"),
-            workPoolName: r.optString("wp_name"),
-            state: r.optJSON("state"),
-            jobVariables: r.optJSON("job_variables")
+            id: try r.uuid("id"),
+            created: try r.timestamp("created"),
+            updated: try r.timestamp("updated"),
+            name: try r.string("name"),
+            flowId: try r.uuid("flow_id"),
+            stateId: try r.optUUID("state_id"),
+            deploymentId: try r.optUUID("deployment_id"),
+            deploymentVersion: try r.optString("deployment_version"),
+            workQueueId: try r.optUUID("work_queue_id"),
+            workQueueName: try queueName ?? r.optString("work_queue_name"),
+            flowVersion: try r.optString("flow_version"),
+            parameters: try r.json("parameters"),
+            idempotencyKey: try r.optString("idempotency_key"),
+            context: try r.json("context"),
+            empiricalPolicy: try r.json("empirical_policy"),
+            tags: try r.tags("tags"),
+            labels: try r.json("labels"),
+            parentTaskRunId: try r.optUUID("parent_task_run_id"),
+            stateType: try r.stateType("state_type"),
+            stateName: try r.optString("state_name"),
+            stateTimestamp: try r.optTimestamp("state_timestamp"),
+            runCount: try r.int("run_count"),
+            expectedStartTime: try r.optTimestamp("expected_start_time"),
+            nextScheduledStartTime: try r.optTimestamp("next_scheduled_start_time"),
+            startTime: try r.optTimestamp("start_time"),
+            endTime: try r.optTimestamp("end_time"),
+            totalRunTime: try r.double("total_run_time"),
+            autoScheduled: try r.bool("auto_scheduled"),
+            infrastructureDocumentId: try r.optUUID("infrastructure_document_id"),
+            infrastructurePid: try r.optString("infrastructure_pid"),
+            createdBy: try r.optJSON("created_by"),
+            workPoolId: try r.optUUID("wp_id"),
+            workPoolName: try r.optString("wp_name"),
+            state: try r.optJSON("state"),
+            jobVariables: try r.optJSON("job_variables")
         )
     }
 
@@ -83,13 +83,13 @@ public struct FlowRunRepository: Sendable {
                 let dep = try await db.raw("SELECT labels, flow_id FROM deployment WHERE id = \(bind: depId.lowercased)").first()
             {
                 let system = JSONValue.object([
-                    ("prefect.flow.id", .string(dep.uuid("flow_id").lowercased)),
+                    ("prefect.flow.id", .string(try dep.uuid("flow_id").lowercased)),
                     ("prefect.deployment.id", .string(depId.lowercased)),
                 ])
-                labels = JSONObjectBuilder.merge([(try? JSONParser.parse(dep.string("labels"))) ?? .emptyObject, system, c.labels])
+                labels = JSONObjectBuilder.merge([try dep.jsonValue("labels"), system, c.labels])
             } else {
                 let system = JSONValue.object([("prefect.flow.id", .string(flowId.lowercased))])
-                labels = JSONObjectBuilder.merge([(try? JSONParser.parse(flow.labels.text)) ?? .emptyObject, system, c.labels])
+                labels = JSONObjectBuilder.merge([try flow.labels.parsed(), system, c.labels])
             }
             return try await Self.insert(
                 db,
@@ -128,7 +128,7 @@ public struct FlowRunRepository: Sendable {
                 "\(unsafeRaw: select) WHERE flow_run.flow_id = \(bind: flowId.lowercased) AND flow_run.idempotency_key = \(bind: key)"
             ).first()
         {
-            return (decode(existing), false)
+            return (try decode(existing), false)
         }
         let id = UUID()
         var cols = Columns()
@@ -178,20 +178,6 @@ public struct FlowRunRepository: Sendable {
     }
 
     /// The ORDER BY of a sort, with the run id breaking ties so pages are stable.
-    static func order(_ sort: FlowRunSort) -> String {
-        switch sort {
-        case .ID_DESC: return "flow_run.id DESC"
-        case .START_TIME_ASC: return "coalesce(flow_run.start_time, flow_run.expected_start_time) ASC, flow_run.id ASC"
-        case .START_TIME_DESC: return "coalesce(flow_run.start_time, flow_run.expected_start_time) DESC, flow_run.id DESC"
-        case .EXPECTED_START_TIME_ASC: return "flow_run.expected_start_time ASC, flow_run.id ASC"
-        case .EXPECTED_START_TIME_DESC: return "flow_run.expected_start_time DESC, flow_run.id DESC"
-        case .NAME_ASC: return "flow_run.name ASC, flow_run.id ASC"
-        case .NAME_DESC: return "flow_run.name DESC, flow_run.id DESC"
-        case .NEXT_SCHEDULED_START_TIME_ASC: return "flow_run.next_scheduled_start_time ASC, flow_run.id ASC"
-        case .END_TIME_DESC: return "flow_run.end_time DESC, flow_run.id DESC"
-        }
-    }
-
     /// The SQL of a Read Flow Runs query.
     ///
     /// On SQLite the page is chosen first by row id alone (`pageSQL`) and the rows are read
@@ -201,19 +187,19 @@ public struct FlowRunRepository: Sendable {
     /// again in the same order. PostgreSQL plans the plain query well (an index walk with a
     /// filter), so it keeps it.
     func sql(_ q: ReadFlowRunsQuery) -> SQLQueryString {
-        let order = backend.dialect.orderBy(Self.order(q.sort))
+        let order = compiler.orderBy(q.sort.keys, now: .now())
         switch backend.dialect {
         case .sqlite:
-            return "\(unsafeRaw: Self.select) WHERE flow_run.rowid IN (\(pageSQL(q))) ORDER BY \(unsafeRaw: order)"
+            return "\(unsafeRaw: Self.select) WHERE flow_run.rowid IN (\(pageSQL(q))) ORDER BY \(order)"
         case .postgres:
             return
-                "\(unsafeRaw: Self.select) WHERE \(compiler.compile(q.filter.condition)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+                "\(unsafeRaw: Self.select) WHERE \(compiler.compile(q.filter.condition)) ORDER BY \(order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
         }
     }
 
     /// SQLite: the row ids of a Read Flow Runs page, filtered, sorted and paged.
     func pageSQL(_ q: ReadFlowRunsQuery) -> SQLQueryString {
-        "SELECT flow_run.rowid FROM flow_run WHERE \(compiler.compile(q.filter.condition)) ORDER BY \(unsafeRaw: backend.dialect.orderBy(Self.order(q.sort))) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+        "SELECT flow_run.rowid FROM flow_run WHERE \(compiler.compile(q.filter.condition)) ORDER BY \(compiler.orderBy(q.sort.keys, now: .now())) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
     }
 
     /// SQLite, a task run filter: the page from the first runs in the sort order alone, probing
@@ -236,12 +222,12 @@ public struct FlowRunRepository: Sendable {
         let rest = Condition.all(parts.filter { !$0.testsOnly(through: .runTaskRuns) })
         var probing = compiler
         probing.probesTaskRuns = true
-        let order = backend.dialect.orderBy(Self.order(q.sort))
+        let order = compiler.orderBy(q.sort.keys, now: .now())
         let window = min(4 * (q.paging.limit + q.paging.offset) + 1_000, 20_000)
         let runs: SQLQueryString =
-            "SELECT flow_run.rid FROM (SELECT flow_run.rowid AS rid, flow_run.id AS id FROM flow_run ORDER BY \(unsafeRaw: order) LIMIT \(bind: window)) AS flow_run WHERE \(probing.compile(Condition.all(probes)))"
+            "SELECT flow_run.rid FROM (SELECT flow_run.rowid AS rid, flow_run.id AS id FROM flow_run ORDER BY \(order) LIMIT \(bind: window)) AS flow_run WHERE \(probing.compile(Condition.all(probes)))"
         return
-            "SELECT flow_run.rowid AS rid FROM flow_run WHERE flow_run.rowid IN (\(runs)) AND \(probing.compile(rest)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+            "SELECT flow_run.rowid AS rid FROM flow_run WHERE flow_run.rowid IN (\(runs)) AND \(probing.compile(rest)) ORDER BY \(order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
     }
 
     /// Read Flow Runs: the runs matching a `POST /flow_runs/filter` body, sorted and paged.
@@ -259,10 +245,10 @@ public struct FlowRunRepository: Sendable {
     /// in order when they hold a full page: ``probedPageSQL(_:)``).
     private func rows(_ q: ReadFlowRunsQuery, _ db: any SQLDatabase) async throws -> [any SQLRow] {
         if let probed = probedPageSQL(q) {
-            let rowids = try await db.raw(probed).all().map { $0.int("rid") }
+            let rowids = try await db.raw(probed).all().map { try $0.int("rid") }
             if rowids.count == q.paging.limit {
-                let order = backend.dialect.orderBy(Self.order(q.sort))
-                return try await db.raw("\(unsafeRaw: Self.select) WHERE flow_run.rowid IN (\(binds: rowids)) ORDER BY \(unsafeRaw: order)").all()
+                let order = compiler.orderBy(q.sort.keys, now: .now())
+                return try await db.raw("\(unsafeRaw: Self.select) WHERE flow_run.rowid IN (\(binds: rowids)) ORDER BY \(order)").all()
             }
         }
         return try await db.raw(sql(q)).all()
@@ -293,7 +279,7 @@ public struct FlowRunRepository: Sendable {
         let noSeqScan = withoutSequentialScans && dialect == .postgres
         return try await backend.read { db in
             if noSeqScan { try await db.raw("SET enable_seqscan = off").run() }
-            let lines = try await db.raw(query).all().map { dialect == .sqlite ? $0.string("detail") : $0.string("QUERY PLAN") }
+            let lines = try await db.raw(query).all().map { dialect == .sqlite ? try $0.string("detail") : try $0.string("QUERY PLAN") }
             if noSeqScan { try await db.raw("RESET enable_seqscan").run() }
             return lines
         }
@@ -303,6 +289,6 @@ public struct FlowRunRepository: Sendable {
     /// first runs in order (``probedPageSQL(_:)``); nil when the body does not use it.
     public func explainProbe(_ q: ReadFlowRunsQuery) async throws -> [String]? {
         guard let probed = probedPageSQL(q) else { return nil }
-        return try await backend.read { db in try await db.raw("EXPLAIN QUERY PLAN \(probed)").all().map { $0.string("detail") } }
+        return try await backend.read { db in try await db.raw("EXPLAIN QUERY PLAN \(probed)").all().map { try $0.string("detail") } }
     }
 }

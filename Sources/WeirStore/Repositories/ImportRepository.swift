@@ -145,7 +145,7 @@ public struct ImportRepository: Sendable {
     private static func insert(_ db: any SQLDatabase, _ runs: [ImportedRun], _ rows: [Columns], kind: RunKind) async throws -> Int {
         let t = RunStates.tables(kind)
         let inserted = Set(
-            try await db.raw(Columns.insert(rows, into: t.run, suffix: " ON CONFLICT (id) DO NOTHING RETURNING id")).all().map { $0.string("id") }
+            try await db.raw(Columns.insert(rows, into: t.run, suffix: " ON CONFLICT (id) DO NOTHING RETURNING id")).all().map { try $0.string("id") }
         )
         let states = runs.filter { inserted.contains($0.id.lowercased) }.compactMap { run in run.state.map { (run.id, $0) } }
         if !states.isEmpty {

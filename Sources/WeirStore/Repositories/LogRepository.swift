@@ -7,17 +7,17 @@ public struct LogRepository: Sendable {
     let backend: any StoreBackend
     var compiler: FilterCompiler { FilterCompiler(dialect: backend.dialect) }
 
-    static func decode(_ r: any SQLRow) -> Log {
+    static func decode(_ r: any SQLRow) throws -> Log {
         Log(
-            id: r.uuid("id"),
-            created: r.timestamp("created"),
-            updated: r.timestamp("updated"),
-            name: r.string("name"),
-            level: r.int("level"),
-            message: r.string("message"),
-            timestamp: r.timestamp("timestamp"),
-            flowRunId: r.optUUID("flow_run_id"),
-            taskRunId: r.optUUID("task_run_id")
+            id: try r.uuid("id"),
+            created: try r.timestamp("created"),
+            updated: try r.timestamp("updated"),
+            name: try r.string("name"),
+            level: try r.int("level"),
+            message: try r.string("message"),
+            timestamp: try r.timestamp("timestamp"),
+            flowRunId: try r.optUUID("flow_run_id"),
+            taskRunId: try r.optUUID("task_run_id")
         )
     }
 
@@ -43,9 +43,8 @@ public struct LogRepository: Sendable {
 
     /// Logs matching a `POST /logs/filter` body.
     public func filter(_ q: ReadLogsQuery) async throws -> [Log] {
-        let order = q.sort == .TIMESTAMP_ASC ? "log.timestamp ASC, log.id ASC" : "log.timestamp DESC, log.id DESC"
         let sql: SQLQueryString =
-            "SELECT * FROM log WHERE \(compiler.compile(q.logs)) ORDER BY \(unsafeRaw: order) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+            "SELECT * FROM log WHERE \(compiler.compile(q.logs)) ORDER BY \(compiler.orderBy(q.sort.keys, now: .now())) LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
         return try await backend.read { db in try await db.raw(sql).all().map(Self.decode) }
     }
 

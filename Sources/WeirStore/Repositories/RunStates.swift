@@ -11,25 +11,6 @@ enum RunStates {
         kind == .flow ? ("flow_run", "flow_run_state", "flow_run_id") : ("task_run", "task_run_state", "task_run_id")
     }
 
-    /// Rebuilds a state from its stored JSON.
-    static func state(fromStored text: String?) -> State? {
-        guard let text, let value = try? JSONParser.parse(text) else { return nil }
-        let ctx = ValidationContext()
-        let r = ObjectReader(value: value, loc: [], context: ctx, forbidExtra: false, known: [])
-        guard let id = r["id"].uuid(), let type = r["type"].enumeration(StateType.self), let ts = r["timestamp"].timestamp() else { return nil }
-        let details = r["state_details"].model(forbidExtra: false, known: []).map(StateDetails.init) ?? StateDetails()
-        let data = r["data"].value.flatMap { $0 == .null ? nil : $0 }
-        return State(
-            id: id,
-            type: type,
-            name: r["name"].string() ?? type.defaultName,
-            timestamp: ts,
-            message: r["message"].string(),
-            data: data,
-            stateDetails: details
-        )
-    }
-
     /// Loads what orchestration needs of a run, locked for this transaction (SQLite's single
     /// writer; on PostgreSQL a row lock, so a concurrent proposal for the same run waits for this
     /// one and is then retried against the state it wrote).
@@ -40,26 +21,25 @@ enum RunStates {
         }
         var b = RunBookkeeping(id: id, kind: kind)
         if kind == .flow {
-            b.parentTaskRunId = r.optUUID("parent_task_run_id")
-            b.deploymentId = r.optUUID("deployment_id")
-            b.infrastructurePid = r.optString("infrastructure_pid")
-            let policyCtx = ValidationContext()
-            b.flowRunPolicy = FlowRunPolicy.read(JSONField(value: try? JSONParser.parse(r.string("empirical_policy")), loc: [], context: policyCtx))
+            b.parentTaskRunId = try r.optUUID("parent_task_run_id")
+            b.deploymentId = try r.optUUID("deployment_id")
+            b.infrastructurePid = try r.optString("infrastructure_pid")
+            b.flowRunPolicy = try FlowRunPolicy(stored: r.object("empirical_policy"))
         } else {
-            b.flowRunId = r.optUUID("flow_run_id")
-            b.flowRunRunCount = r.int("flow_run_run_count")
-            b.taskRetries = TaskRetries(policy: (try? JSONParser.parse(r.string("empirical_policy"))) ?? .emptyObject)
+            b.flowRunId = try r.optUUID("flow_run_id")
+            b.flowRunRunCount = try r.int("flow_run_run_count")
+            b.taskRetries = try TaskRetries(stored: r.object("empirical_policy"))
         }
-        b.stateType = r.stateType("state_type")
-        b.stateName = r.optString("state_name")
-        b.stateTimestamp = r.optTimestamp("state_timestamp")
-        b.startTime = r.optTimestamp("start_time")
-        b.endTime = r.optTimestamp("end_time")
-        b.totalRunTime = r.double("total_run_time")
-        b.runCount = r.int("run_count")
-        b.expectedStartTime = r.optTimestamp("expected_start_time")
-        b.nextScheduledStartTime = r.optTimestamp("next_scheduled_start_time")
-        return (b, state(fromStored: r.optString("state")))
+        b.stateType = try r.stateType("state_type")
+        b.stateName = try r.optString("state_name")
+        b.stateTimestamp = try r.optTimestamp("state_timestamp")
+        b.startTime = try r.optTimestamp("start_time")
+        b.endTime = try r.optTimestamp("end_time")
+        b.totalRunTime = try r.double("total_run_time")
+        b.runCount = try r.int("run_count")
+        b.expectedStartTime = try r.optTimestamp("expected_start_time")
+        b.nextScheduledStartTime = try r.optTimestamp("next_scheduled_start_time")
+        return (b, try r.optObject("state").map(State.init(stored:)))
     }
 
     /// Proposes a state for a run and writes the outcome; nil when the run does not exist.
@@ -87,16 +67,16 @@ enum RunStates {
             stateDetails: proposal.stateDetails
         )
         var t = Transition(run: run, initial: initial, proposed: proposed, now: now)
-        let policy: Policy
-        switch kind {
-        case .flow: policy = override ?? (force ? Policies.minimalFlow : Policies.coreFlow)
-        case .task: policy = override ?? (force ? Policies.minimalTask : Policies.coreTask)
-        }
+        let policy = override ?? Policies.forProposal(kind: kind, force: force)
         if kind == .task, !force {
             if let flowRunId = run.flowRunId,
                 let row = try await db.raw("SELECT run_count, state FROM flow_run WHERE id = \(bind: flowRunId.lowercased)").first()
             {
-                t.flowRun = EnclosingFlowRun(id: flowRunId, runCount: row.int("run_count"), state: state(fromStored: row.optString("state")))
+                t.flowRun = EnclosingFlowRun(
+                    id: flowRunId,
+                    runCount: try row.int("run_count"),
+                    state: try row.optObject("state").map(State.init(stored:))
+                )
             }
             if proposal.type == .RUNNING, let key = proposal.stateDetails.cacheKey, proposal.stateDetails.refreshCache != true {
                 t.cachedState = try await cachedState(db, key: key, now: now)
@@ -205,21 +185,16 @@ enum RunStates {
 public struct StateHistoryRepository: Sendable {
     let backend: any StoreBackend
 
-    static func decode(_ r: any SQLRow) -> State? {
-        guard let type = r.stateType("type") else { return nil }
-        let ctx = ValidationContext()
-        let details =
-            (try? JSONParser.parse(r.string("state_details"))).flatMap {
-                JSONField(value: $0, loc: [], context: ctx).model(forbidExtra: false, known: []).map(StateDetails.init)
-            } ?? StateDetails()
+    static func decode(_ r: any SQLRow) throws -> State? {
+        guard let type = try r.stateType("type") else { return nil }
         return State(
-            id: r.uuid("id"),
+            id: try r.uuid("id"),
             type: type,
-            name: r.string("name"),
-            timestamp: r.timestamp("timestamp"),
-            message: r.optString("message"),
-            data: r.optString("data").flatMap { try? JSONParser.parse($0) },
-            stateDetails: details
+            name: try r.string("name"),
+            timestamp: try r.timestamp("timestamp"),
+            message: try r.optString("message"),
+            data: try r.optJSONValue("data"),
+            stateDetails: try StateDetails(stored: r.object("state_details"))
         )
     }
 

@@ -36,7 +36,7 @@ public struct ServiceRepository: Sendable {
             var count = 0
             for row in rows {
                 var details = StateDetails()
-                details.scheduledTime = row.optTimestamp("next_scheduled_start_time")
+                details.scheduledTime = try row.optTimestamp("next_scheduled_start_time")
                 let late = StateCreate(type: .SCHEDULED, name: "Late", stateDetails: details)
                 let result = try await RunStates.propose(
                     db,

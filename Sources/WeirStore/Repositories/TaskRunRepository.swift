@@ -7,34 +7,34 @@ import WeirOrchestration
 public struct TaskRunRepository: Sendable {
     let backend: any StoreBackend
 
-    static func decode(_ r: any SQLRow) -> TaskRun {
+    static func decode(_ r: any SQLRow) throws -> TaskRun {
         TaskRun(
-            id: r.uuid("id"),
-            created: r.timestamp("created"),
-            updated: r.timestamp("updated"),
-            name: r.string("name"),
-            flowRunId: r.optUUID("flow_run_id"),
-            taskKey: r.string("task_key"),
-            dynamicKey: r.string("dynamic_key"),
-            cacheKey: r.optString("cache_key"),
-            cacheExpiration: r.optTimestamp("cache_expiration"),
-            taskVersion: r.optString("task_version"),
-            empiricalPolicy: r.json("empirical_policy"),
-            tags: r.tags("tags"),
-            labels: r.json("labels"),
-            stateId: r.optUUID("state_id"),
-            taskInputs: r.json("task_inputs"),
-            stateType: r.stateType("state_type"),
-            stateName: r.optString("state_name"),
-            stateTimestamp: r.optTimestamp("state_timestamp"),
-            runCount: r.int("run_count"),
-            flowRunRunCount: r.int("flow_run_run_count"),
-            expectedStartTime: r.optTimestamp("expected_start_time"),
-            nextScheduledStartTime: r.optTimestamp("next_scheduled_start_time"),
-            startTime: r.optTimestamp("start_time"),
-            endTime: r.optTimestamp("end_time"),
-            totalRunTime: r.double("total_run_time"),
-            state: r.optJSON("state")
+            id: try r.uuid("id"),
+            created: try r.timestamp("created"),
+            updated: try r.timestamp("updated"),
+            name: try r.string("name"),
+            flowRunId: try r.optUUID("flow_run_id"),
+            taskKey: try r.string("task_key"),
+            dynamicKey: try r.string("dynamic_key"),
+            cacheKey: try r.optString("cache_key"),
+            cacheExpiration: try r.optTimestamp("cache_expiration"),
+            taskVersion: try r.optString("task_version"),
+            empiricalPolicy: try r.json("empirical_policy"),
+            tags: try r.tags("tags"),
+            labels: try r.json("labels"),
+            stateId: try r.optUUID("state_id"),
+            taskInputs: try r.json("task_inputs"),
+            stateType: try r.stateType("state_type"),
+            stateName: try r.optString("state_name"),
+            stateTimestamp: try r.optTimestamp("state_timestamp"),
+            runCount: try r.int("run_count"),
+            flowRunRunCount: try r.int("flow_run_run_count"),
+            expectedStartTime: try r.optTimestamp("expected_start_time"),
+            nextScheduledStartTime: try r.optTimestamp("next_scheduled_start_time"),
+            startTime: try r.optTimestamp("start_time"),
+            endTime: try r.optTimestamp("end_time"),
+            totalRunTime: try r.double("total_run_time"),
+            state: try r.optJSON("state")
         )
     }
 
@@ -59,7 +59,7 @@ public struct TaskRunRepository: Sendable {
                 guard let run = try await db.raw("SELECT labels FROM flow_run WHERE id = \(bind: runId.lowercased)").first() else {
                     throw StoreError.integrity
                 }
-                labels.append((try? JSONParser.parse(run.string("labels"))) ?? .emptyObject)
+                labels.append(try run.jsonValue("labels"))
                 labels.append(.object([("prefect.flow-run.id", .string(runId.lowercased))]))
             }
             labels.append(c.labels)

@@ -7,40 +7,40 @@ public struct WorkPoolRepository: Sendable {
     let backend: any StoreBackend
     var compiler: FilterCompiler { FilterCompiler(dialect: backend.dialect) }
 
-    static func decodePool(_ r: any SQLRow) -> WorkPool {
+    static func decodePool(_ r: any SQLRow) throws -> WorkPool {
         WorkPool(
-            id: r.uuid("id"),
-            created: r.timestamp("created"),
-            updated: r.timestamp("updated"),
-            name: r.string("name"),
-            description: r.optString("description"),
-            type: r.string("type"),
-            baseJobTemplate: r.json("base_job_template"),
-            isPaused: r.bool("is_paused"),
-            concurrencyLimit: r.optInt("concurrency_limit"),
-            status: r.string("status"),
-            defaultQueueId: r.optUUID("default_queue_id"),
-            storageConfiguration: r.json("storage_configuration")
+            id: try r.uuid("id"),
+            created: try r.timestamp("created"),
+            updated: try r.timestamp("updated"),
+            name: try r.string("name"),
+            description: try r.optString("description"),
+            type: try r.string("type"),
+            baseJobTemplate: try r.json("base_job_template"),
+            isPaused: try r.bool("is_paused"),
+            concurrencyLimit: try r.optInt("concurrency_limit"),
+            status: try r.string("status"),
+            defaultQueueId: try r.optUUID("default_queue_id"),
+            storageConfiguration: try r.json("storage_configuration")
         )
     }
 
     static let selectQueue =
         "SELECT work_queue.*, work_pool.name AS pool_name FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id"
 
-    static func decodeQueue(_ r: any SQLRow) -> WorkQueue {
+    static func decodeQueue(_ r: any SQLRow) throws -> WorkQueue {
         WorkQueue(
-            id: r.uuid("id"),
-            created: r.timestamp("created"),
-            updated: r.timestamp("updated"),
-            name: r.string("name"),
-            description: r.optString("description"),
-            isPaused: r.bool("is_paused"),
-            concurrencyLimit: r.optInt("concurrency_limit"),
-            priority: r.int("priority"),
-            workPoolId: r.uuid("work_pool_id"),
-            lastPolled: r.optTimestamp("last_polled"),
-            workPoolName: r.string("pool_name"),
-            status: r.string("status")
+            id: try r.uuid("id"),
+            created: try r.timestamp("created"),
+            updated: try r.timestamp("updated"),
+            name: try r.string("name"),
+            description: try r.optString("description"),
+            isPaused: try r.bool("is_paused"),
+            concurrencyLimit: try r.optInt("concurrency_limit"),
+            priority: try r.int("priority"),
+            workPoolId: try r.uuid("work_pool_id"),
+            lastPolled: try r.optTimestamp("last_polled"),
+            workPoolName: try r.string("pool_name"),
+            status: try r.string("status")
         )
     }
 
@@ -89,7 +89,7 @@ public struct WorkPoolRepository: Sendable {
 
     static func insertQueue(_ db: any SQLDatabase, poolId: UUID, _ c: WorkQueueCreate, now: Timestamp) async throws -> UUID {
         let existing = try await db.raw("SELECT id, priority FROM work_queue WHERE work_pool_id = \(bind: poolId.lowercased) ORDER BY priority").all()
-            .map { ($0.string("id"), $0.int("priority")) }
+            .map { (try $0.string("id"), try $0.int("priority")) }
         let priority: Int
         if let p = c.priority {
             priority = p
@@ -131,7 +131,7 @@ public struct WorkPoolRepository: Sendable {
             guard let q = try await db.raw("\(unsafeRaw: Self.selectQueue) WHERE work_queue.id = \(bind: id.lowercased)").first() else {
                 throw StoreError.integrity
             }
-            return Self.decodeQueue(q)
+            return try Self.decodeQueue(q)
         }
     }
 
@@ -185,7 +185,7 @@ public struct WorkPoolRepository: Sendable {
             else {
                 throw queueNotFound(pool, queue)
             }
-            return row.uuid("id")
+            return try row.uuid("id")
         }
         guard let p = try await findPool(db, name: pool), let q = p.defaultQueueId else { throw poolNotFound(pool) }
         return q

@@ -8,7 +8,7 @@ import WeirStore
 
 /// The event websockets: `/api/events/in` (clients report events; task runs are recorded from
 /// them) and `/api/events/out` (subscribers receive events matching their filter).
-struct EventRoutes {
+struct EventController {
     let store: Store
     let hub: EventHub
     let settings: Settings
@@ -52,6 +52,7 @@ struct EventRoutes {
     ) async throws -> Bool {
         guard wantsPrefectProtocol(request) else { return auth == nil }
         guard case .text(let text)? = try await inbound.next() else { return false }
+        // Deliberate try?: a frame that is not JSON is answered below as a missing auth message.
         let frame = try? JSONParser.parse(text)
         guard frame?["type"] == .string("auth") else {
             try await outbound.close(.policyViolation, reason: "Expected 'auth' message")
@@ -71,20 +72,6 @@ struct EventRoutes {
         return true
     }
 
-    /// An `EventPage`: `{events, total, next_page}`.
-    static func page(_ events: [Event], total: Int, next: String?) -> Response {
-        var w = JSONWriter(capacity: 2048 * max(1, events.count))
-        w.beginObject()
-        w.key("events")
-        events.write(to: &w)
-        w.key("total")
-        w.int(total)
-        w.key("next_page")
-        w.string(next)
-        w.endObject()
-        return jsonResponse(w.bytes)
-    }
-
     /// The next-page URL: an opaque token holding the filter as sent, the offset and the total.
     static func nextPage(_ request: Request, filter: JSONValue, limit: Int, offset: Int, total: Int) -> String? {
         guard offset + limit < total, limit > 0 else { return nil }
@@ -96,73 +83,66 @@ struct EventRoutes {
         return "http://\(host)/api/events/filter/next?page-token=\(encoded)"
     }
 
+    /// A page token's contents, or nil when it is not one this server wrote.
+    static func readPageToken(_ token: String) -> (filter: JSONValue, limit: Int, offset: Int, total: Int)? {
+        let standard = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        // A token that does not decode is answered as forged (403), whatever the reason.
+        guard let data = Data(base64Encoded: standard), let json = try? JSONParser.parse(Array(data)),
+            case .number(let l)? = json["limit"], let limit = Int(l), case .number(let o)? = json["offset"], let offset = Int(o),
+            case .number(let t)? = json["total"], let total = Int(t)
+        else { return nil }
+        return (json["filter"] ?? .null, limit, offset, total)
+    }
+
     /// The HTTP half: filtering and counting stored events.
-    func register(on api: RouterGroup<WeirContext>) {
-        let store = self.store
-        api.post("events/filter") { request, _ in
-            var request = request
-            let now = Timestamp.now()
-            let query = try await RequestBody.read(&request, limits: settings.limits).query { try ReadEventsQuery.read($0, now: now) }
-            let (events, total) = try await store.events.filter(query.filter, limit: query.limit, offset: 0)
-            return Self.page(
-                events,
-                total: total,
-                next: Self.nextPage(request, filter: query.filterJSON, limit: query.limit, offset: 0, total: total)
+    func addRoutes(to api: RouterGroup<WeirContext>) {
+        api.post("events/filter", use: filter)
+        api.get("events/filter/next", use: nextPage)
+        api.post("events/count-by/:countable", use: countBy)
+    }
+
+    /// `POST /events/filter`: the first page of matching events.
+    @Sendable func filter(_ request: Request, context: WeirContext) async throws -> Response {
+        let now = Timestamp.now()
+        let query = try await request.body(settings.limits).query { try ReadEventsQuery.read($0, now: now) }
+        let (events, total) = try await store.events.filter(query.filter, limit: query.limit, offset: 0)
+        let next = Self.nextPage(request, filter: query.filterJSON, limit: query.limit, offset: 0, total: total)
+        return .json(EventPage(events: events, total: total, nextPage: next))
+    }
+
+    /// `GET /events/filter/next?page-token=`: the page a token points at.
+    @Sendable func nextPage(_ request: Request, context: WeirContext) async throws -> Response {
+        guard let text = request.query("page-token") else { throw RequestValidationError.missing([.key("query"), .key("page-token")]) }
+        guard let token = Self.readPageToken(text),
+            let filter = EventFilter.read(JSONField(value: token.filter, loc: [], context: ValidationContext()), now: .now())
+        else { throw APIError.detail(.forbidden, "Forbidden") }
+        let (events, _) = try await store.events.filter(filter, limit: token.limit, offset: token.offset)
+        let next = Self.nextPage(request, filter: token.filter, limit: token.limit, offset: token.offset, total: token.total)
+        return .json(EventPage(events: events, total: token.total, nextPage: next))
+    }
+
+    /// `POST /events/count-by/{countable}`: events counted by day, time, event name or resource.
+    @Sendable func countBy(_ request: Request, context: WeirContext) async throws -> Response {
+        let text = try context.parameters.string("countable")
+        guard let countable = EventCountable(rawValue: text) else {
+            throw RequestValidationError(
+                ValidationIssue(
+                    type: "enum",
+                    loc: [.key("path"), .key("countable")],
+                    msg: "Input should be 'day', 'time', 'event' or 'resource'",
+                    input: .string(text),
+                    ctx: .object([("expected", .string("'day', 'time', 'event' or 'resource'"))])
+                )
             )
         }
-        api.get("events/filter/next") { request, _ in
-            guard let token = request.uri.queryParameters["page-token"] else {
-                throw RequestValidationError(
-                    issues: [ValidationIssue(type: "missing", loc: [.key("query"), .key("page-token")], msg: "Field required", input: .null)],
-                    body: .null
-                )
-            }
-            let standard = String(token).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-            guard let data = Data(base64Encoded: standard), let json = try? JSONParser.parse(Array(data)),
-                case .number(let l)? = json["limit"], let limit = Int(l), case .number(let o)? = json["offset"], let offset = Int(o),
-                case .number(let t)? = json["total"], let total = Int(t),
-                let filter = EventFilter.read(JSONField(value: json["filter"], loc: [], context: ValidationContext()), now: .now())
-            else {
-                throw DetailError(status: .forbidden, detail: "Forbidden")
-            }
-            let (events, _) = try await store.events.filter(filter, limit: limit, offset: offset)
-            return Self.page(
-                events,
-                total: total,
-                next: Self.nextPage(request, filter: json["filter"] ?? .null, limit: limit, offset: offset, total: total)
-            )
-        }
-        api.post("events/count-by/:countable") { request, context in
-            let text = try context.parameters.string("countable")
-            guard let countable = EventCountable(rawValue: text) else {
-                throw RequestValidationError(
-                    issues: [
-                        ValidationIssue(
-                            type: "enum",
-                            loc: [.key("path"), .key("countable")],
-                            msg: "Input should be 'day', 'time', 'event' or 'resource'",
-                            input: .string(text),
-                            ctx: .object([("expected", .string("'day', 'time', 'event' or 'resource'"))])
-                        )
-                    ],
-                    body: .null
-                )
-            }
-            var request = request
-            let now = Timestamp.now()
-            let query: CountEventsQuery
-            do {
-                query = try await RequestBody.read(&request, limits: settings.limits).query { try CountEventsQuery.read($0, now: now) }
-            } catch let e as CountEventsQuery.TooManyBuckets {
-                throw DetailError(status: .unprocessableContent, detail: e.detail)
-            }
-            let events = try await store.events.matching(query.filter)
-            return jsonResponse(EventCount.count(events, by: countable, query: query, now: now))
-        }
+        let now = Timestamp.now()
+        let query = try await request.body(settings.limits).query { try CountEventsQuery.read($0, now: now) }
+        let events = try await store.events.matching(query.filter)
+        return .json(EventCount.count(events, by: countable, query: query, now: now))
     }
 
     /// The websocket half.
-    func register(on router: Router<BasicWebSocketRequestContext>) {
+    func addRoutes(to router: Router<BasicWebSocketRequestContext>) {
         let store = self.store
         let hub = self.hub
         let auth = settings.authString.map(APIAuth.init(authString:))
@@ -177,6 +157,7 @@ struct EventRoutes {
                 while let message = try await messages.next() {
                     guard case .text(let text) = message else { continue }
                     let ctx = ValidationContext()
+                    // Deliberate try?: an event that is not JSON is dropped and logged, as the reference drops it.
                     guard let json = try? JSONParser.parse(text, maxDepth: maxDepth),
                         let event = Event.read(JSONField(value: json, loc: [], context: ctx), received: .now())
                     else {
@@ -199,6 +180,7 @@ struct EventRoutes {
                 var iterator = inbound.messages(maxSize: 1024 * 1024).makeAsyncIterator()
                 guard try await Self.authenticate(context.request, &iterator, outbound: outbound, auth: auth) else { return }
                 guard case .text(let filterText)? = try await iterator.next() else { return }
+                // Deliberate try?: a frame that is not JSON is answered below as a missing filter.
                 let frame = try? JSONParser.parse(filterText)
                 guard frame?["type"] == .string("filter") else {
                     try await outbound.close(.protocolError, reason: "Expected 'filter' message")

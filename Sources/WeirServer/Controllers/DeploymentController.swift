@@ -1,0 +1,55 @@
+import Hummingbird
+import WeirModels
+import WeirStore
+
+/// `/deployments`: upsert, read, and create a flow run from a deployment.
+struct DeploymentController {
+    let store: Store
+    let settings: Settings
+
+    func addRoutes(to api: RouterGroup<WeirContext>) {
+        api.post("deployments/", use: create)
+        api.get("deployments/:id", use: get)
+        api.get("deployments/name/:flow/:deployment", use: getByName)
+        api.post("deployments/filter", use: filter)
+        api.post("deployments/:id/create_flow_run", use: createFlowRun)
+    }
+
+    /// `POST /deployments/`: creates or updates the deployment of that flow and name (201 or 200).
+    @Sendable func create(_ request: Request, context: WeirContext) async throws -> Response {
+        var body = try await request.body(settings.limits)
+        body.json = DeploymentCreate.settingParameters(body.json)
+        let create = try body.model(DeploymentCreate.read)
+        let creator = try request.automationCreator()
+        let (deployment, created) = try await store.deployments.upsert(create, createdBy: creator, updatedBy: creator)
+        return .json(deployment, status: created ? .created : .ok)
+    }
+
+    @Sendable func get(_ request: Request, context: WeirContext) async throws -> Response {
+        guard let deployment = try await store.deployments.get(try context.parameters.uuid("id")) else {
+            throw APIError.notFound("Deployment not found")
+        }
+        return .json(deployment)
+    }
+
+    @Sendable func getByName(_ request: Request, context: WeirContext) async throws -> Response {
+        let flow = try context.parameters.string("flow")
+        let name = try context.parameters.string("deployment")
+        guard let deployment = try await store.deployments.get(flowName: flow, name: name) else { throw APIError.notFound("Deployment not found") }
+        return .json(deployment)
+    }
+
+    @Sendable func filter(_ request: Request, context: WeirContext) async throws -> Response {
+        let query = try await request.body(settings.limits).query { try ReadDeploymentsQuery.read($0, defaultLimit: settings.defaultLimit) }
+        return .json(try await store.deployments.filter(query))
+    }
+
+    /// `POST /deployments/{id}/create_flow_run`: a run of the deployment (an empty body is allowed).
+    @Sendable func createFlowRun(_ request: Request, context: WeirContext) async throws -> Response {
+        let id = try context.parameters.uuid("id")
+        let body = try await request.body(settings.limits)
+        let create = body.json == nil ? FlowRunCreate() : try body.model { FlowRunCreate.read($0, forDeployment: true) }
+        let (run, created) = try await store.deployments.createFlowRun(id, create, createdBy: try request.automationCreator())
+        return .json(AtInstant(run), status: created ? .created : .ok)
+    }
+}

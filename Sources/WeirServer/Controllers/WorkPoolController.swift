@@ -1,0 +1,73 @@
+import Hummingbird
+import WeirModels
+import WeirStore
+
+/// `/work_pools` and `/work_queues`: pools and their queues.
+struct WorkPoolController {
+    let store: Store
+    let settings: Settings
+
+    func addRoutes(to api: RouterGroup<WeirContext>) {
+        api.post("work_pools/", use: create)
+        api.get("work_pools/:name", use: get)
+        api.post("work_pools/filter", use: filter)
+        api.post("work_pools/:name/queues", use: createQueue)
+        api.get("work_pools/:name/queues/:queue", use: getQueue)
+        api.post("work_pools/:name/queues/filter", use: filterPoolQueues)
+        api.get("work_queues/:id", use: getQueueById)
+        api.post("work_queues/filter", use: filterQueues)
+    }
+
+    @Sendable func create(_ request: Request, context: WeirContext) async throws -> Response {
+        let create = try await request.body(settings.limits).model(WorkPoolCreate.read)
+        return .json(try await store.workPools.create(create), status: .created)
+    }
+
+    @Sendable func get(_ request: Request, context: WeirContext) async throws -> Response {
+        let name = try context.parameters.string("name")
+        guard let pool = try await store.workPools.get(name: name) else { throw APIError.notFound("Work pool \"\(name)\" not found.") }
+        return .json(pool)
+    }
+
+    @Sendable func filter(_ request: Request, context: WeirContext) async throws -> Response {
+        let query = try await request.body(settings.limits).query {
+            try SimpleFilterQuery.read($0, key: "work_pools", defaultLimit: settings.defaultLimit, parse: Filters.workPool)
+        }
+        return .json(try await store.workPools.filter(query))
+    }
+
+    @Sendable func createQueue(_ request: Request, context: WeirContext) async throws -> Response {
+        let pool = try context.parameters.string("name")
+        let create = try await request.body(settings.limits).model(WorkQueueCreate.read)
+        return .json(try await store.workPools.createQueue(pool: pool, create), status: .created)
+    }
+
+    @Sendable func getQueue(_ request: Request, context: WeirContext) async throws -> Response {
+        let pool = try context.parameters.string("name")
+        let queue = try context.parameters.string("queue")
+        guard let q = try await store.workPools.getQueue(pool: pool, name: queue) else {
+            throw APIError.notFound("Work pool queue '\(pool)/\(queue)' not found.")
+        }
+        return .json(q)
+    }
+
+    @Sendable func filterPoolQueues(_ request: Request, context: WeirContext) async throws -> Response {
+        let pool = try context.parameters.string("name")
+        let query = try await request.body(settings.limits).query { try ReadWorkQueuesQuery.read($0, defaultLimit: settings.defaultLimit) }
+        return .json(try await store.workPools.filterQueues(pool: pool, query))
+    }
+
+    @Sendable func getQueueById(_ request: Request, context: WeirContext) async throws -> Response {
+        guard let q = try await store.workPools.getQueue(id: try context.parameters.uuid("id")) else {
+            throw APIError.notFound("work queue not found")
+        }
+        return .json(q)
+    }
+
+    @Sendable func filterQueues(_ request: Request, context: WeirContext) async throws -> Response {
+        let query = try await request.body(settings.limits).query {
+            try SimpleFilterQuery.read($0, key: "work_queues", defaultLimit: settings.defaultLimit, parse: Filters.workQueue)
+        }
+        return .json(try await store.workPools.filterAllQueues(query))
+    }
+}
