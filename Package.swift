@@ -67,7 +67,7 @@ let package = Package(
                 )
             ]
         ),
-        .testTarget(name: "WeirModelsTests", dependencies: ["WeirModels"]),
+        .testTarget(name: "WeirModelsTests", dependencies: ["WeirModels"], resources: [.copy("Schedules")]),
         .testTarget(name: "WeirOrchestrationTests", dependencies: ["WeirOrchestration"]),
         .target(name: "WeirTestSupport", dependencies: ["WeirStore"], path: "Tests/WeirTestSupport"),
         .testTarget(name: "WeirStoreTests", dependencies: ["WeirStore", "WeirTestSupport"]),
