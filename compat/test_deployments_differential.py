@@ -126,3 +126,56 @@ def test_deployment_upsert(servers):
         create(s, "again, parameters", "upsert", {"flow_id": f, "parameters": {"y": 1}, "tags": ["b"]})
 
     compare(servers, scenario)
+
+
+def test_deployment_count_paginate_pause_resume_delete(servers):
+    """POST /deployments/count and /paginate (filters, sorts, pages, the limits and what count
+    ignores), pause and resume (a manual scheduled run survives a pause), and DELETE (its
+    scheduled runs that never ran go with it, others stay; the deleted event and its related
+    resources are compared in test_flows_differential, where the reference records events)."""
+    def scenario(s: Side):
+        f = s.flow("dep-life")
+        wp = pool(s, "dep-life-pool")
+        a = create(s, "a", "life-a", {"flow_id": f, "tags": ["t1"]})
+        b = create(s, "b", "life-b", {"flow_id": f, "work_pool_name": wp, "work_queue_name": "q1"})
+        create(s, "c", "life-c", {"flow_id": f, "tags": ["t1", "t2"]})
+        mine = {"deployments": {"name": {"like_": f"{P}-life-"}}}
+        s.rec("count", "POST", "/deployments/count", mine)
+        s.rec("count ignores paging and sort", "POST", "/deployments/count", {**mine, "limit": 100000, "offset": -1, "sort": "NOPE"})
+        s.rec("count by tag", "POST", "/deployments/count", {"deployments": {"name": {"like_": f"{P}-life-"}, "tags": {"all_": ["t1"]}}})
+        s.rec("count by work pool", "POST", "/deployments/count", {**mine, "work_pools": {"name": {"any_": [wp]}}})
+        s.rec("count: a bad filter", "POST", "/deployments/count", {"deployments": {"name": {"any_": "x"}}})
+        s.rec("paginate, default", "POST", "/deployments/paginate", mine)
+        s.rec("paginate, page 1 of 2", "POST", "/deployments/paginate", {**mine, "limit": 2})
+        s.rec("paginate, page 2 of 2, NAME_DESC", "POST", "/deployments/paginate", {**mine, "limit": 2, "page": 2, "sort": "NAME_DESC"})
+        s.rec("paginate, past the end", "POST", "/deployments/paginate", {**mine, "limit": 2, "page": 5})
+        s.rec("paginate, page 0", "POST", "/deployments/paginate", {**mine, "page": 0})
+        s.rec("paginate, limit over the maximum", "POST", "/deployments/paginate", {**mine, "limit": 201})
+        s.rec("paginate, bad sort", "POST", "/deployments/paginate", {**mine, "sort": "ID_DESC"})
+
+        r = s.send("POST", f"/deployments/{a}/create_flow_run", {})
+        a1 = s.name("run", "a1", r.json()["id"])
+        s.rec("pause", "POST", f"/deployments/{a}/pause_deployment")
+        s.rec("paused", "GET", f"/deployments/{a}", keep=lambda d: {k: d[k] for k in ("paused", "status")})
+        s.rec("a manual scheduled run survives the pause", "GET", f"/flow_runs/{a1}", keep=lambda d: d.get("state_type"))
+        s.rec("pause again", "POST", f"/deployments/{a}/pause_deployment")
+        s.rec("resume", "POST", f"/deployments/{a}/resume_deployment")
+        s.rec("resumed", "GET", f"/deployments/{a}", keep=lambda d: d["paused"])
+        s.rec("pause an unknown deployment", "POST", f"/deployments/{UNKNOWN}/pause_deployment")
+        s.rec("resume an unknown deployment", "POST", f"/deployments/{UNKNOWN}/resume_deployment")
+
+        b1 = s.name("run", "b1", s.send("POST", f"/deployments/{b}/create_flow_run", {}).json()["id"])
+        b2 = s.name("run", "b2", s.send("POST", f"/deployments/{b}/create_flow_run", {}).json()["id"])
+        s.rec("b2 runs", "POST", f"/flow_runs/{b2}/set_state", {"state": {"type": "RUNNING"}}, keep=lambda d: d["status"])
+        b3 = s.name("run", "b3", s.send("POST", f"/deployments/{b}/create_flow_run", {"state": {"type": "SCHEDULED", "name": "AwaitingConcurrencySlot"}}).json()["id"])
+        s.rec("delete", "DELETE", f"/deployments/{b}")
+        s.rec("deleted", "GET", f"/deployments/{b}")
+        s.rec("its scheduled run is gone", "GET", f"/flow_runs/{b1}")
+        s.rec("its running run stays", "GET", f"/flow_runs/{b2}", keep=lambda d: {k: d[k] for k in ("deployment_id", "state_type")})
+        s.rec("its run awaiting a slot stays", "GET", f"/flow_runs/{b3}", keep=lambda d: d.get("state_name"))
+        s.rec("delete again", "DELETE", f"/deployments/{b}")
+        s.rec("delete an unknown deployment", "DELETE", f"/deployments/{UNKNOWN}")
+        s.rec("delete a malformed id", "DELETE", "/deployments/not-a-uuid")
+        s.rec("count after", "POST", "/deployments/count", mine)
+
+    compare(servers, scenario)

@@ -64,3 +64,31 @@ def test_same_flow_same_record(pair, name):
     for r in expected["runs"] + actual["runs"]:
         r["tags"] = [t for t in r["tags"] if not t.startswith("compat-")]
     assert json.dumps(actual, indent=1, sort_keys=True) == json.dumps(expected, indent=1, sort_keys=True)
+
+
+def test_deployment_deleted_event(pair):
+    """DELETE /deployments/{id} records `prefect.deployment.deleted` with the flow, work queue and
+    work pool as related resources, as the reference's event does (its recorder is on here)."""
+    from test_run_api_differential import P, Side, dump
+
+    def scenario(s: Side) -> list:
+        flow = s.name("flow", "f", s.send("POST", "/flows/", {"name": f"{P}-del-flow"}).json()["id"])
+        pool = s.send("POST", "/work_pools/", {"name": f"{P}-del-pool", "type": "process"}).json()
+        s.name("pool", "p", pool["id"])
+        dep = s.send("POST", "/deployments/", {"name": f"{P}-del", "flow_id": flow, "work_pool_name": f"{P}-del-pool", "work_queue_name": "q"})
+        dep_id = s.name("deployment", "d", dep.json()["id"])
+        s.name("queue", "q", dep.json()["work_queue_id"])
+        assert s.send("DELETE", f"/deployments/{dep_id}").status_code == 204
+        body = {"filter": {"event": {"name": ["prefect.deployment.deleted"]}, "resource": {"id": [f"prefect.deployment.{dep_id}"]}}}
+        deadline = time.monotonic() + 30
+        while True:
+            events = s.send("POST", "/events/filter", body).json()["events"]
+            if events or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        return s.norm([{k: e[k] for k in ("event", "resource", "related", "payload")} for e in events])
+
+    (_, ref), (_, weir) = pair
+    expected, actual = dump(scenario(Side(ref))), dump(scenario(Side(weir)))
+    assert expected != "[]", "the reference recorded no event"
+    assert actual == expected

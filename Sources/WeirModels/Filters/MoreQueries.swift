@@ -274,14 +274,26 @@ public struct ReadDeploymentsQuery: Sendable, Equatable {
     public var condition: Condition
     public var sort: DeploymentSort
     public var paging: Paging
+    /// The requested page, for `/deployments/paginate`.
+    public var page: PageRequest?
 
-    /// Validates a body: the six filters relative to deployments, a sort and paging.
-    public static func read(_ body: JSONValue?, defaultLimit: Int) throws -> ReadDeploymentsQuery {
+    /// What the body is for: `filter` (sort, limit, offset), `count` (filters only; other keys are
+    /// ignored, as the reference's count has no such parameters) or `paginate` (sort, limit, page).
+    public enum Purpose: Sendable { case filter, count, paginate }
+
+    /// Validates a body: the six filters relative to deployments, and a sort and paging by purpose.
+    public static func read(_ body: JSONValue?, defaultLimit: Int, purpose: Purpose = .filter) throws -> ReadDeploymentsQuery {
         let context = ValidationContext()
+        let paging: [String] =
+            switch purpose {
+            case .filter: ["limit", "offset", "sort"]
+            case .count: []
+            case .paginate: ["limit", "page", "sort"]
+            }
         let r = BodyReader.topLevel(
             body,
             context: context,
-            fields: ["limit", "offset", "flows", "flow_runs", "task_runs", "deployments", "work_pools", "work_pool_queues", "sort"]
+            fields: paging + ["flows", "flow_runs", "task_runs", "deployments", "work_pools", "work_pool_queues"]
         )
         var parts: [Condition] = []
         if !r["deployments"].isAbsentOrNull, let c = Filters.deployment(r["deployments"]) { parts.append(c) }
@@ -299,11 +311,23 @@ public struct ReadDeploymentsQuery: Sendable, Equatable {
         if runSide { parts.append(.exists(.deploymentRuns, .all(runParts))) }
         if !r["work_pools"].isAbsentOrNull, let c = Filters.workPool(r["work_pools"]) { parts.append(.exists(.deploymentQueueAndPool, c)) }
         if !r["work_pool_queues"].isAbsentOrNull, let c = Filters.workQueue(r["work_pool_queues"]) { parts.append(.exists(.deploymentQueue, c)) }
-        let sort = r["sort"].isAbsentOrNull ? .NAME_ASC : (r["sort"].enumeration(DeploymentSort.self) ?? .NAME_ASC)
-        let (paging, problem) = Paging.read(r, defaultLimit: defaultLimit)
+        var sort = DeploymentSort.NAME_ASC
+        var query = Paging(limit: defaultLimit, offset: 0)
+        var page: PageRequest?
+        var problem: InvalidQuery?
+        if purpose != .count, !r["sort"].isAbsentOrNull, let s = r["sort"].enumeration(DeploymentSort.self) { sort = s }
+        switch purpose {
+        case .count: break
+        case .filter: (query, problem) = Paging.read(r, defaultLimit: defaultLimit)
+        case .paginate:
+            let (p, limitProblem) = PageRequest.read(r, defaultLimit: defaultLimit)
+            page = p
+            query = Paging(limit: p.limit, offset: p.offset)
+            problem = limitProblem
+        }
         try context.check()
         if let problem { throw problem }
-        return ReadDeploymentsQuery(condition: .all(parts), sort: sort, paging: paging)
+        return ReadDeploymentsQuery(condition: .all(parts), sort: sort, paging: query, page: page)
     }
 }
 

@@ -2,7 +2,8 @@ import Hummingbird
 import WeirModels
 import WeirStore
 
-/// `/deployments`: upsert, read, and create a flow run from a deployment.
+/// `/deployments`: upsert, read, filter, count, paginate, delete, pause and resume, and create a
+/// flow run from a deployment.
 struct DeploymentController {
     let store: Store
     let settings: Settings
@@ -12,6 +13,11 @@ struct DeploymentController {
         api.get("deployments/:id", use: get)
         api.get("deployments/name/:flow/:deployment", use: getByName)
         api.post("deployments/filter", use: filter)
+        api.post("deployments/count", use: count)
+        api.post("deployments/paginate", use: paginate)
+        api.delete("deployments/:id", use: delete)
+        api.post("deployments/:id/pause_deployment", use: pause)
+        api.post("deployments/:id/resume_deployment", use: resume)
         api.post("deployments/:id/create_flow_run", use: createFlowRun)
     }
 
@@ -42,6 +48,39 @@ struct DeploymentController {
     @Sendable func filter(_ request: Request, context: WeirContext) async throws -> Response {
         let query = try await request.body(settings.limits).query { try ReadDeploymentsQuery.read($0, defaultLimit: settings.defaultLimit) }
         return .json(try await store.deployments.filter(query))
+    }
+
+    @Sendable func count(_ request: Request, context: WeirContext) async throws -> Response {
+        let query = try await request.body(settings.limits).query {
+            try ReadDeploymentsQuery.read($0, defaultLimit: settings.defaultLimit, purpose: .count)
+        }
+        return .json(try await store.deployments.count(query))
+    }
+
+    @Sendable func paginate(_ request: Request, context: WeirContext) async throws -> Response {
+        let query = try await request.body(settings.limits).query {
+            try ReadDeploymentsQuery.read($0, defaultLimit: settings.defaultLimit, purpose: .paginate)
+        }
+        let (deployments, count) = try await store.deployments.paginate(query)
+        return .json(Page(deployments, count: count, request: query.page ?? PageRequest(limit: query.paging.limit, page: 1)))
+    }
+
+    /// `DELETE /deployments/{id}`: with its runs still scheduled; 204.
+    @Sendable func delete(_ request: Request, context: WeirContext) async throws -> Response {
+        guard try await store.deployments.delete(try context.parameters.uuid("id")) else { throw APIError.notFound("Deployment not found") }
+        return .noContent
+    }
+
+    /// `POST /deployments/{id}/pause_deployment`: 200 `null`; its auto-scheduled runs are deleted.
+    @Sendable func pause(_ request: Request, context: WeirContext) async throws -> Response {
+        guard try await store.deployments.setPaused(try context.parameters.uuid("id"), true) else { throw APIError.notFound("Deployment not found") }
+        return .json(JSONNull())
+    }
+
+    /// `POST /deployments/{id}/resume_deployment`: 200 `null`.
+    @Sendable func resume(_ request: Request, context: WeirContext) async throws -> Response {
+        guard try await store.deployments.setPaused(try context.parameters.uuid("id"), false) else { throw APIError.notFound("Deployment not found") }
+        return .json(JSONNull())
     }
 
     /// `POST /deployments/{id}/create_flow_run`: a run of the deployment (an empty body is allowed).

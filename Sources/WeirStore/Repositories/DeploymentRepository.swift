@@ -237,3 +237,101 @@ public struct DeploymentRepository: Sendable {
         }
     }
 }
+
+/// Counting, paging, deleting, pausing and resuming deployments.
+extension DeploymentRepository {
+    /// How many deployments match a `POST /deployments/count` body.
+    public func count(_ q: ReadDeploymentsQuery) async throws -> Int {
+        let sql: SQLQueryString = "SELECT count(*) AS n FROM deployment WHERE \(compiler.compile(q.condition))"
+        return try await backend.read { db in try await db.raw(sql).first()?.int("n") ?? 0 }
+    }
+
+    /// One page of deployments and how many match in all (`POST /deployments/paginate`).
+    public func paginate(_ q: ReadDeploymentsQuery) async throws -> (deployments: [Deployment], count: Int) {
+        (try await filter(q), try await count(q))
+    }
+
+    /// Deletes a deployment with its runs that are still scheduled and have never run, and records
+    /// `prefect.deployment.deleted`; false when it does not exist.
+    public func delete(_ id: UUID, now: Timestamp = .now()) async throws -> Bool {
+        try await backend.write { db in
+            let sql: SQLQueryString = """
+                SELECT deployment.name, flow.id AS flow_id, flow.name AS flow_name, work_queue.id AS wq_id, work_queue.name AS wq_name,
+                       work_pool.id AS wp_id, work_pool.name AS wp_name, work_pool.type AS wp_type
+                FROM deployment JOIN flow ON flow.id = deployment.flow_id
+                LEFT JOIN work_queue ON work_queue.id = deployment.work_queue_id
+                LEFT JOIN work_pool ON work_pool.id = work_queue.work_pool_id
+                WHERE deployment.id = \(bind: id.lowercased)
+                """
+            guard let row = try await db.raw(sql).first() else { return false }
+            var related: [JSONValue] = [
+                .object([
+                    ("prefect.resource.id", .string("prefect.flow.\(try row.uuid("flow_id").lowercased)")),
+                    ("prefect.resource.name", .string(try row.string("flow_name"))),
+                    ("prefect.resource.role", .string("flow")),
+                ])
+            ]
+            if let queueId = try row.optUUID("wq_id") {
+                related.append(
+                    .object([
+                        ("prefect.resource.id", .string("prefect.work-queue.\(queueId.lowercased)")),
+                        ("prefect.resource.name", .string(try row.string("wq_name"))),
+                        ("prefect.resource.role", .string("work-queue")),
+                    ])
+                )
+            }
+            if let poolId = try row.optUUID("wp_id") {
+                related.append(
+                    .object([
+                        ("prefect.resource.id", .string("prefect.work-pool.\(poolId.lowercased)")),
+                        ("prefect.resource.name", .string(try row.string("wp_name"))),
+                        ("prefect.work-pool.type", .string(try row.string("wp_type"))),
+                        ("prefect.resource.role", .string("work-pool")),
+                    ])
+                )
+            }
+            try await Self.deleteScheduledRuns(db, deployment: id, autoScheduledOnly: false)
+            try await db.raw("DELETE FROM deployment WHERE id = \(bind: id.lowercased)").run()
+            let event = Event(
+                occurred: now,
+                event: "prefect.deployment.deleted",
+                resource: .object([
+                    ("prefect.resource.id", .string("prefect.deployment.\(id.lowercased)")),
+                    ("prefect.resource.name", .string(try row.string("name"))),
+                ]),
+                related: related,
+                payload: .emptyObject,
+                id: UUID(),
+                follows: nil,
+                received: now
+            )
+            try await EventRepository.insert(db, [event])
+            EventCollector.current?.append(event)
+            return true
+        }
+    }
+
+    /// Pauses or resumes a deployment; pausing deletes its auto-scheduled runs that are still
+    /// scheduled and have never run. False when it does not exist.
+    public func setPaused(_ id: UUID, _ paused: Bool, now: Timestamp = .now()) async throws -> Bool {
+        try await backend.write { db in
+            guard try await db.raw("SELECT 1 FROM deployment WHERE id = \(bind: id.lowercased)").first() != nil else { return false }
+            try await db.raw(
+                "UPDATE deployment SET paused = \(bind: paused ? 1 : 0), updated = \(bind: now.microseconds) WHERE id = \(bind: id.lowercased)"
+            ).run()
+            if paused { try await Self.deleteScheduledRuns(db, deployment: id, autoScheduledOnly: true) }
+            return true
+        }
+    }
+
+    /// The reference's `_delete_scheduled_runs`: a deployment's runs in a Scheduled state (other
+    /// than AwaitingConcurrencySlot) that have never run, optionally only those the scheduler made.
+    static func deleteScheduledRuns(_ db: any SQLDatabase, deployment: UUID, autoScheduledOnly: Bool) async throws {
+        try await db.raw(
+            """
+            DELETE FROM flow_run WHERE deployment_id = \(bind: deployment.lowercased) AND state_type = 'SCHEDULED'
+            AND state_name != 'AwaitingConcurrencySlot' AND run_count = 0\(unsafeRaw: autoScheduledOnly ? " AND auto_scheduled = 1" : "")
+            """
+        ).run()
+    }
+}

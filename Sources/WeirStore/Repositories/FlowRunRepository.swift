@@ -177,7 +177,6 @@ public struct FlowRunRepository: Sendable {
         }
     }
 
-    /// The ORDER BY of a sort, with the run id breaking ties so pages are stable.
     /// The SQL of a Read Flow Runs query.
     ///
     /// On SQLite the page is chosen first by row id alone (`pageSQL`) and the rows are read
