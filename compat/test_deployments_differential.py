@@ -179,3 +179,26 @@ def test_deployment_count_paginate_pause_resume_delete(servers):
         s.rec("count after", "POST", "/deployments/count", mine)
 
     compare(servers, scenario)
+
+
+def test_deployment_bulk_delete(servers):
+    """POST /deployments/bulk_delete: the matching deployments (at most `limit`, by name) go with
+    their runs still scheduled; the limit's bounds; a filter that matches nothing."""
+    def scenario(s: Side):
+        f = s.flow("dep-bulk")
+        for i in range(4):
+            create(s, f"d{i}", f"bulk-{i}", {"flow_id": f, "tags": ["even" if i % 2 == 0 else "odd"]})
+        r = s.send("POST", f"/deployments/{s.send('POST', '/deployments/filter', {'deployments': {'name': {'any_': [f'{P}-bulk-0']}}}).json()[0]['id']}/create_flow_run", {})
+        run = s.name("run", "bulk-0-run", r.json()["id"])
+        mine = {"name": {"like_": f"{P}-bulk-"}}
+        deleted = lambda d: sorted(s.norm(d["deleted"])) if isinstance(d, dict) and "deleted" in d else d  # the reference's order is the database's
+        s.rec("limit 0", "POST", "/deployments/bulk_delete", {"deployments": mine, "limit": 0})
+        s.rec("limit 51", "POST", "/deployments/bulk_delete", {"deployments": mine, "limit": 51})
+        s.rec("a bad filter", "POST", "/deployments/bulk_delete", {"deployments": {"name": {"like_": 3}}})
+        s.rec("nothing matches", "POST", "/deployments/bulk_delete", {"deployments": {"name": {"any_": [f"{P}-none"]}}})
+        s.rec("the even ones", "POST", "/deployments/bulk_delete", {"deployments": {**mine, "tags": {"all_": ["even"]}}}, keep=deleted)
+        s.rec("its scheduled run went with it", "GET", f"/flow_runs/{run}", keep=lambda d: d.get("detail", d.get("id")))
+        s.rec("one of the rest (by name)", "POST", "/deployments/bulk_delete", {"deployments": mine, "limit": 1}, keep=deleted)
+        s.rec("left", "POST", "/deployments/filter", {"deployments": mine}, keep=lambda ds: [d["name"] for d in ds])
+
+    compare(servers, scenario)

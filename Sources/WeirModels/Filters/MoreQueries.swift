@@ -149,7 +149,13 @@ public struct BulkQuery: Sendable, Equatable {
         let context = ValidationContext()
         let r = BodyReader.topLevel(body, context: context, fields: [filterKey, "limit"] + (withState ? ["state", "force"] : []))
         var condition: Condition = .always
-        if !r[filterKey].isAbsentOrNull, let c = (filterKey == "flows" ? Filters.flow(r[filterKey]) : Filters.flowRun(r[filterKey])) { condition = c }
+        let parse: (JSONField) -> Condition? =
+            switch filterKey {
+            case "flows": Filters.flow
+            case "deployments": Filters.deployment
+            default: Filters.flowRun
+            }
+        if !r[filterKey].isAbsentOrNull, let c = parse(r[filterKey]) { condition = c }
         var limit = 50
         let lf = r["limit"]
         if !lf.isAbsentOrNull, let l = lf.int() {

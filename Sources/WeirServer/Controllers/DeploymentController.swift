@@ -16,6 +16,7 @@ struct DeploymentController {
         api.post("deployments/count", use: count)
         api.post("deployments/paginate", use: paginate)
         api.delete("deployments/:id", use: delete)
+        api.post("deployments/bulk_delete", use: bulkDelete)
         api.post("deployments/:id/pause_deployment", use: pause)
         api.post("deployments/:id/resume_deployment", use: resume)
         api.post("deployments/:id/create_flow_run", use: createFlowRun)
@@ -69,6 +70,12 @@ struct DeploymentController {
     @Sendable func delete(_ request: Request, context: WeirContext) async throws -> Response {
         guard try await store.deployments.delete(try context.parameters.uuid("id")) else { throw APIError.notFound("Deployment not found") }
         return .noContent
+    }
+
+    /// `POST /deployments/bulk_delete`: up to `limit` (50 at most) matching deployments, by name.
+    @Sendable func bulkDelete(_ request: Request, context: WeirContext) async throws -> Response {
+        let query = try await request.body(settings.limits).query { try BulkQuery.read($0, filterKey: "deployments", withState: false) }
+        return .json(DeletedIDs(try await store.deployments.bulkDelete(query)))
     }
 
     /// `POST /deployments/{id}/pause_deployment`: 200 `null`; its auto-scheduled runs are deleted.

@@ -254,61 +254,78 @@ extension DeploymentRepository {
     /// Deletes a deployment with its runs that are still scheduled and have never run, and records
     /// `prefect.deployment.deleted`; false when it does not exist.
     public func delete(_ id: UUID, now: Timestamp = .now()) async throws -> Bool {
-        try await backend.write { db in
-            let sql: SQLQueryString = """
-                SELECT deployment.name, flow.id AS flow_id, flow.name AS flow_name, work_queue.id AS wq_id, work_queue.name AS wq_name,
-                       work_pool.id AS wp_id, work_pool.name AS wp_name, work_pool.type AS wp_type
-                FROM deployment JOIN flow ON flow.id = deployment.flow_id
-                LEFT JOIN work_queue ON work_queue.id = deployment.work_queue_id
-                LEFT JOIN work_pool ON work_pool.id = work_queue.work_pool_id
-                WHERE deployment.id = \(bind: id.lowercased)
-                """
-            guard let row = try await db.raw(sql).first() else { return false }
-            var related: [JSONValue] = [
-                .object([
-                    ("prefect.resource.id", .string("prefect.flow.\(try row.uuid("flow_id").lowercased)")),
-                    ("prefect.resource.name", .string(try row.string("flow_name"))),
-                    ("prefect.resource.role", .string("flow")),
-                ])
-            ]
-            if let queueId = try row.optUUID("wq_id") {
-                related.append(
-                    .object([
-                        ("prefect.resource.id", .string("prefect.work-queue.\(queueId.lowercased)")),
-                        ("prefect.resource.name", .string(try row.string("wq_name"))),
-                        ("prefect.resource.role", .string("work-queue")),
-                    ])
-                )
+        try await backend.write { db in try await Self.delete(db, id, now: now) }
+    }
+
+    /// Deletes up to `limit` deployments matching a filter, in name order, each as ``delete(_:now:)``
+    /// does (`POST /deployments/bulk_delete`); the ids deleted.
+    public func bulkDelete(_ q: BulkQuery, now: Timestamp = .now()) async throws -> [UUID] {
+        let select: SQLQueryString =
+            "SELECT deployment.id FROM deployment WHERE \(compiler.compile(q.condition)) ORDER BY \(compiler.orderBy(DeploymentSort.NAME_ASC.keys, now: now)) LIMIT \(bind: q.limit)"
+        return try await backend.write { db in
+            var deleted: [UUID] = []
+            for id in try await db.raw(select).all().map({ try $0.uuid("id") }) where try await Self.delete(db, id, now: now) {
+                deleted.append(id)
             }
-            if let poolId = try row.optUUID("wp_id") {
-                related.append(
-                    .object([
-                        ("prefect.resource.id", .string("prefect.work-pool.\(poolId.lowercased)")),
-                        ("prefect.resource.name", .string(try row.string("wp_name"))),
-                        ("prefect.work-pool.type", .string(try row.string("wp_type"))),
-                        ("prefect.resource.role", .string("work-pool")),
-                    ])
-                )
-            }
-            try await Self.deleteScheduledRuns(db, deployment: id, autoScheduledOnly: false)
-            try await db.raw("DELETE FROM deployment WHERE id = \(bind: id.lowercased)").run()
-            let event = Event(
-                occurred: now,
-                event: "prefect.deployment.deleted",
-                resource: .object([
-                    ("prefect.resource.id", .string("prefect.deployment.\(id.lowercased)")),
-                    ("prefect.resource.name", .string(try row.string("name"))),
-                ]),
-                related: related,
-                payload: .emptyObject,
-                id: UUID(),
-                follows: nil,
-                received: now
-            )
-            try await EventRepository.insert(db, [event])
-            EventCollector.current?.append(event)
-            return true
+            return deleted
         }
+    }
+
+    /// One deletion inside a write transaction.
+    static func delete(_ db: any SQLDatabase, _ id: UUID, now: Timestamp) async throws -> Bool {
+        let sql: SQLQueryString = """
+            SELECT deployment.name, flow.id AS flow_id, flow.name AS flow_name, work_queue.id AS wq_id, work_queue.name AS wq_name,
+                   work_pool.id AS wp_id, work_pool.name AS wp_name, work_pool.type AS wp_type
+            FROM deployment JOIN flow ON flow.id = deployment.flow_id
+            LEFT JOIN work_queue ON work_queue.id = deployment.work_queue_id
+            LEFT JOIN work_pool ON work_pool.id = work_queue.work_pool_id
+            WHERE deployment.id = \(bind: id.lowercased)
+            """
+        guard let row = try await db.raw(sql).first() else { return false }
+        var related: [JSONValue] = [
+            .object([
+                ("prefect.resource.id", .string("prefect.flow.\(try row.uuid("flow_id").lowercased)")),
+                ("prefect.resource.name", .string(try row.string("flow_name"))),
+                ("prefect.resource.role", .string("flow")),
+            ])
+        ]
+        if let queueId = try row.optUUID("wq_id") {
+            related.append(
+                .object([
+                    ("prefect.resource.id", .string("prefect.work-queue.\(queueId.lowercased)")),
+                    ("prefect.resource.name", .string(try row.string("wq_name"))),
+                    ("prefect.resource.role", .string("work-queue")),
+                ])
+            )
+        }
+        if let poolId = try row.optUUID("wp_id") {
+            related.append(
+                .object([
+                    ("prefect.resource.id", .string("prefect.work-pool.\(poolId.lowercased)")),
+                    ("prefect.resource.name", .string(try row.string("wp_name"))),
+                    ("prefect.work-pool.type", .string(try row.string("wp_type"))),
+                    ("prefect.resource.role", .string("work-pool")),
+                ])
+            )
+        }
+        try await Self.deleteScheduledRuns(db, deployment: id, autoScheduledOnly: false)
+        try await db.raw("DELETE FROM deployment WHERE id = \(bind: id.lowercased)").run()
+        let event = Event(
+            occurred: now,
+            event: "prefect.deployment.deleted",
+            resource: .object([
+                ("prefect.resource.id", .string("prefect.deployment.\(id.lowercased)")),
+                ("prefect.resource.name", .string(try row.string("name"))),
+            ]),
+            related: related,
+            payload: .emptyObject,
+            id: UUID(),
+            follows: nil,
+            received: now
+        )
+        try await EventRepository.insert(db, [event])
+        EventCollector.current?.append(event)
+        return true
     }
 
     /// Pauses or resumes a deployment; pausing deletes its auto-scheduled runs that are still
