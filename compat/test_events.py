@@ -87,6 +87,61 @@ def test_recorder_keeps_the_newest_state_whatever_the_arrival_order(api_url, htt
     assert task["state_type"] == "COMPLETED" and task["start_time"] is None  # older events never overwrite the run
 
 
+def test_recorder_validates_the_task_run_as_the_reference_does(api_url, http, uniq):
+    """A task run the reference's `TaskRun.model_validate` refuses is not recorded (its event is
+    kept); a valid one is read as that model reads it (answers checked against prefect 3.9.1)."""
+    flow = http.post("/flows/", json={"name": f"recorder-v-{uniq}"}).json()
+    run = http.post("/flow_runs/", json={"flow_id": flow["id"]}).json()
+    refused = [{"tags": [1]}, {"tags": "abc"}, {"run_count": 2.5}, {"task_key": None}, {"total_run_time": None},
+               {"labels": {"a": [1]}}, {"empirical_policy": {"retry_delay": "soon"}}, {"total_run_time": "3"}]
+    bad_ids, events = [], []
+    for fields in refused:
+        bad_ids.append(str(uuid.uuid4()))
+        e = _task_event(bad_ids[-1], run["id"], "PENDING", 0)
+        e["payload"]["task_run"]["dynamic_key"] = bad_ids[-1]  # distinct task runs of one flow run
+        e["payload"]["task_run"].update(fields)
+        events.append(e)
+    good_id = str(uuid.uuid4())
+    good = _task_event(good_id, run["id"], "PENDING", 0)
+    good["payload"]["task_run"]["dynamic_key"] = good_id
+    good["payload"]["task_run"].update({"empirical_policy": {"max_retries": 2, "retry_delay_seconds": 5},
+                                        "labels": None, "tags": ["x", "x"], "run_count": "0", "name": None})
+    other_id = str(uuid.uuid4())
+    other = _task_event(other_id, run["id"], "PENDING", 0)
+    other["payload"]["task_run"]["dynamic_key"] = other_id
+    other["payload"]["task_run"]["empirical_policy"] = {"retry_delay": ["5", 2.5]}
+    events += [good, other]
+    asyncio.run(_send_events(api_url, events))
+    for _ in range(50):
+        if http.get(f"/task_runs/{other_id}").status_code == 200:
+            break
+        asyncio.run(asyncio.sleep(0.1))
+    task = http.get(f"/task_runs/{good_id}").json()
+    assert task["empirical_policy"] == {"max_retries": 2, "retry_delay_seconds": 5.0, "retries": 2,
+                                        "retry_delay": 5, "retry_jitter_factor": None}
+    # (The reference answers null labels as null; Weir answers {}.)
+    assert task["run_count"] == 0 and task["labels"] in (None, {}) and task["tags"] == ["x", "x"]
+    assert task["name"] and task["name"] != "t"  # a generated name, as the model's default factory gives
+    assert http.get(f"/task_runs/{other_id}").json()["empirical_policy"]["retry_delay"] == [5.0, 2.5]
+    plain_id = str(uuid.uuid4())  # no policy: the default one, normalised
+    plain = _task_event(plain_id, run["id"], "PENDING", 0)
+    plain["payload"]["task_run"]["dynamic_key"] = plain_id
+    asyncio.run(_send_events(api_url, [plain]))
+    for _ in range(50):
+        if http.get(f"/task_runs/{plain_id}").status_code == 200:
+            break
+        asyncio.run(asyncio.sleep(0.1))
+    assert http.get(f"/task_runs/{plain_id}").json()["empirical_policy"] == {
+        "max_retries": 0, "retry_delay_seconds": 0.0, "retries": None, "retry_delay": None, "retry_jitter_factor": None}
+    for bad in bad_ids:
+        assert http.get(f"/task_runs/{bad}").status_code == 404
+        page = http.post("/events/filter", json={"filter": {"occurred": {"since": "2025-12-31T00:00:00Z"},
+                                                             "resource": {"id": [f"prefect.task-run.{bad}"]}}}).json()
+        assert page["total"] == 1  # the event itself is kept
+    listed = http.post("/task_runs/filter", json={"flow_runs": {"id": {"any_": [run["id"]]}}, "sort": "ID_DESC"})
+    assert listed.status_code == 200 and sorted(t["id"] for t in listed.json()) == sorted([good_id, other_id, plain_id])
+
+
 def test_bad_first_frame_is_refused(api_url):
     async def go():
         async with websockets.connect(ws_url(api_url, "/events/in"), subprotocols=["prefect"]) as ws:

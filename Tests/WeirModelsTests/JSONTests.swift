@@ -62,7 +62,16 @@ import Testing
     }
 
     @Test func epochSecondsAreAccepted() {
-        #expect(Timestamp(epoch: 0).description == "1970-01-01T00:00:00Z")
-        #expect(Timestamp(epoch: 1_700_000_000_000).description == "2023-11-14T22:13:20Z")
+        #expect(Timestamp(epoch: 0)?.description == "1970-01-01T00:00:00Z")
+        #expect(Timestamp(epoch: 1_700_000_000_000)?.description == "2023-11-14T22:13:20Z")
+        // Python's datetime holds years 1 to 9999: 2.5e14 ms is year 9892, 3e14 ms past 9999.
+        #expect(Timestamp(epoch: 2.5e14)?.description == "9892-03-08T12:26:40Z")
+        #expect(Timestamp(epoch: 3e14) == nil)
+        #expect(Timestamp(epoch: -1e17) == nil)
+        #expect(Timestamp(epoch: 1e300) == nil)
+        #expect(Timestamp(epoch: .nan) == nil)
+        #expect(Timestamp(iso8601: "9999-12-31T23:59:59.999999Z") == Timestamp.latest)
+        #expect(Timestamp(iso8601: "9999-12-31T23:00:00-05:00") == nil)
+        #expect(Timestamp(iso8601: "0001-01-01T00:00:00+01:00") == nil)
     }
 }

@@ -82,6 +82,15 @@ import WeirModels
         policy.retryType = "reschedule"
         #expect(try FlowRunPolicy(stored: StoredObject(text: policy.jsonBytes().string, location: "p")) == policy)
 
+        // An imported row holds the reference's policy as it is: deprecated fields only, repeated
+        // pause keys, a delay past Int's range. It reads as the reference normalises it, no trap.
+        let imported = try FlowRunPolicy(
+            stored: StoredObject(text: #"{"max_retries": 2, "retry_delay_seconds": 7.9, "pause_keys": ["k", "k", "j"]}"#, location: "p")
+        )
+        #expect(imported.retries == 2 && imported.retryDelay == 7 && imported.pauseKeys == ["k", "j"])
+        let huge = try FlowRunPolicy(stored: StoredObject(text: #"{"retry_delay_seconds": 1e300}"#, location: "p"))
+        #expect(huge.retryDelay == nil)
+
         #expect(throws: StoredDataError("s.type", "unknown state type NOPE")) {
             try State(stored: StoredObject(text: #"{"id": "\#(UUID())", "type": "NOPE", "timestamp": "2026-01-01T00:00:00Z"}"#, location: "s"))
         }

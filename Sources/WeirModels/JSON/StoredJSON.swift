@@ -164,15 +164,19 @@ extension State {
 }
 
 extension FlowRunPolicy {
-    /// A policy as Weir stored it (already normalised when it came in).
+    /// A policy as Weir stored it, normalised as ``read(_:)`` normalises one that comes in (an
+    /// imported database holds the reference's rows as they are): `retries`/`retry_delay` from the
+    /// deprecated fields, pause keys once each.
     public init(stored o: StoredObject) throws(StoredDataError) {
         self.init()
         maxRetries = try o.int("max_retries") ?? 0
         retryDelaySeconds = try o.double("retry_delay_seconds") ?? 0
         retries = try o.int("retries")
         retryDelay = try o.int("retry_delay")
-        pauseKeys = try o.strings("pause_keys") ?? []
+        var seen = Set<String>()
+        pauseKeys = (try o.strings("pause_keys") ?? []).filter { seen.insert($0).inserted }
         resuming = o.value["resuming"] == nil ? false : try o.bool("resuming")
         retryType = try o.string("retry_type")
+        fillDeprecatedFields()
     }
 }

@@ -186,14 +186,24 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             }
         }
         guard i == b.count else { return nil }
-        self.init(microseconds: secs * 1_000_000 + micros)
+        // An offset can carry year 9999 or 1 past Python's range in UTC, which could not be read back.
+        let instant = secs * 1_000_000 + micros
+        guard instant >= Self.earliest.microseconds, instant <= Self.latest.microseconds else { return nil }
+        self.init(microseconds: instant)
     }
 
-    /// Epoch seconds (or milliseconds when large) as pydantic accepts for datetimes.
-    public init(epoch value: Double) {
+    /// Epoch seconds (or milliseconds when large) as pydantic accepts for datetimes; nil outside
+    /// Python's years 1 to 9999 (pydantic's "value is not a valid datetime"), and for NaN.
+    public init?(epoch value: Double) {
         let seconds = abs(value) > 20_000_000_000 ? value / 1000 : value
-        self.init(microseconds: Int64((seconds * 1_000_000).rounded()))
+        let micros = (seconds * 1_000_000).rounded()
+        guard micros >= Double(Self.earliest.microseconds), micros <= Double(Self.latest.microseconds) else { return nil }
+        self.init(microseconds: Int64(micros))
     }
+
+    /// The first and last instants Python's `datetime` can hold (years 1 and 9999, UTC).
+    public static let earliest = Timestamp(microseconds: -62_135_596_800_000_000)
+    public static let latest = Timestamp(microseconds: 253_402_300_799_999_999)
 
     static func daysIn(month: Int64, year: Int64) -> Int64 {
         switch month {

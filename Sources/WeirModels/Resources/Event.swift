@@ -166,8 +166,62 @@ public struct TaskRunEventRecord: Sendable, Equatable {
             data: data,
             stateDetails: details
         )
-        return TaskRunEventRecord(taskRunId: taskRunId, flowRunId: flowRunId, fields: taskRun, state: state)
+        guard let fields = validatedFields(taskRun) else { return nil }
+        return TaskRunEventRecord(taskRunId: taskRunId, flowRunId: flowRunId, fields: fields, state: state)
     }
+
+    /// The task run's fields as the reference's `TaskRun.model_validate` reads them, or nil when
+    /// it would refuse them (its recorder then records nothing): strings, times, counts, a list of
+    /// string tags, labels, and the policy normalised as a created task run's is.
+    static func validatedFields(_ taskRun: [(String, JSONValue)]) -> [(String, JSONValue)]? {
+        let ctx = ValidationContext()
+        guard let r = JSONField(value: .object(taskRun), loc: [], context: ctx).model(forbidExtra: false, known: []) else { return nil }
+        var fields: [(String, JSONValue)] = []
+        for (key, value) in taskRun {
+            let f = r[key]
+            if value == .null, let (type, msg) = notNullable[key] {
+                f.fail(type, msg)
+                continue
+            }
+            let read: JSONValue?
+            switch key {
+            // A null name gets a generated one, as the reference's default factory gives it.
+            case "name": read = value == .null ? .string(NameGenerator.slug()) : f.string().map(JSONValue.string)
+            case "task_key", "dynamic_key", "cache_key", "task_version": read = f.string().map(JSONValue.string)
+            case "cache_expiration", "expected_start_time", "next_scheduled_start_time", "start_time", "end_time":
+                read = f.timestamp().map { .string($0.description) }
+            case "run_count", "flow_run_run_count": read = f.int().map { .number(String($0)) }
+            case "total_run_time":
+                // A timedelta: a number of seconds (a string such as "3" is refused).
+                if case .string = value { f.fail("time_delta_parsing", "Input should be a valid timedelta") }
+                read = f.double().map { .number(JSONWriter.pythonFloat($0)) }
+            case "tags": read = f.tags().map { .array($0.map(JSONValue.string)) }
+            // The reference keeps null (and absent) labels as null; the column holds {} for them.
+            case "labels": read = f.labels()
+            case "task_inputs": read = f.object()
+            case "empirical_policy": read = TaskRunPolicy.read(f)
+            default: read = value
+            }
+            fields.append((key, read ?? .null))
+        }
+        // An absent policy is the default one, normalised as a given one is.
+        if !taskRun.contains(where: { $0.0 == "empirical_policy" }), let policy = TaskRunPolicy.read(r["empirical_policy"]) {
+            fields.append(("empirical_policy", policy))
+        }
+        return ctx.issues.isEmpty ? fields : nil
+    }
+
+    /// The fields where the reference refuses null, with its error.
+    static let notNullable: [String: (String, String)] = [
+        "task_key": ("string_type", "Input should be a valid string"),
+        "dynamic_key": ("string_type", "Input should be a valid string"),
+        "run_count": ("int_type", "Input should be a valid integer"),
+        "flow_run_run_count": ("int_type", "Input should be a valid integer"),
+        "total_run_time": ("time_delta_type", "Input should be a valid timedelta"),
+        "tags": ("list_type", "Input should be a valid list"),
+        "task_inputs": ("dict_type", "Input should be a valid dictionary"),
+        "empirical_policy": ("model_type", "Input should be a valid dictionary"),
+    ]
 }
 
 /// An `EventPage`: `{events, total, next_page}`.

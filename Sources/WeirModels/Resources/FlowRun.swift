@@ -40,9 +40,18 @@ public struct FlowRunPolicy: Sendable, Equatable, JSONWritable {
                 )
             }
         }
-        if (p.retries ?? 0) == 0, p.maxRetries != 0 { p.retries = p.maxRetries }
-        if (p.retryDelay ?? 0) == 0, p.retryDelaySeconds != 0 { p.retryDelay = Int(p.retryDelaySeconds) }
+        p.fillDeprecatedFields()
         return p
+    }
+
+    /// The reference's `populate_deprecated_fields`: `retries`/`retry_delay` from `max_retries`/
+    /// `retry_delay_seconds` when unset or zero.
+    mutating func fillDeprecatedFields() {
+        if (retries ?? 0) == 0, maxRetries != 0 { retries = maxRetries }
+        // (A delay past Int's range, which no client sends, is left unset rather than trapping.)
+        if (retryDelay ?? 0) == 0, retryDelaySeconds != 0, let seconds = Int(exactly: retryDelaySeconds.rounded(.towardZero)) {
+            retryDelay = seconds
+        }
     }
 
     /// Writes the policy in the reference's field order.

@@ -9,17 +9,28 @@ public enum TaskRunPolicy {
         var retries: Int?
         var retryDelay: JSONValue = .null
         var jitter: JSONValue = .null
+        var rawRetryDelaySeconds: JSONValue?
         if field.value != nil {
             guard let r = field.model(forbidExtra: false, known: []) else { return nil }
             maxRetries = r["max_retries"].int() ?? 0
             retryDelaySeconds = r["retry_delay_seconds"].double() ?? 0
+            rawRetryDelaySeconds = r["retry_delay_seconds"].value
             retries = r["retries"].int()
             let rd = r["retry_delay"]
             if let v = rd.value, v != .null {
                 switch v {
-                case .number: retryDelay = v
-                case .array(let items) where items.count <= 50 && items.allSatisfy({ if case .number = $0 { return true } else { return false } }):
-                    retryDelay = v
+                case .number, .string, .bool:
+                    if let n = delays([v])?.first {
+                        retryDelay = n
+                    } else {
+                        rd.fail("value_error", "Value error, Can not configure more than 50 retry delays per task.")
+                    }
+                case .array(let items) where items.count <= 50:
+                    if let numbers = delays(items) {
+                        retryDelay = .array(numbers)
+                    } else {
+                        rd.fail("value_error", "Value error, Can not configure more than 50 retry delays per task.")
+                    }
                 default: rd.fail("value_error", "Value error, Can not configure more than 50 retry delays per task.")
                 }
             }
@@ -31,9 +42,10 @@ public enum TaskRunPolicy {
                 }
             }
         }
+        // The reference copies the deprecated fields' input before validating, so `5` stays 5.
         if (retries ?? 0) == 0, maxRetries != 0 { retries = maxRetries }
-        if retryDelay == .null || retryDelay == .number("0"), retryDelaySeconds != 0 {
-            retryDelay = .number(JSONWriter.pythonFloat(retryDelaySeconds))
+        if isFalsy(retryDelay), retryDelaySeconds != 0 {
+            retryDelay = rawRetryDelaySeconds.flatMap { delays([$0])?.first } ?? .number(JSONWriter.pythonFloat(retryDelaySeconds))
         }
         return .object([
             ("max_retries", .number(String(maxRetries))),
@@ -42,6 +54,47 @@ public enum TaskRunPolicy {
             ("retry_delay", retryDelay),
             ("retry_jitter_factor", jitter),
         ])
+    }
+
+    /// Python's falsiness of a `retry_delay`: null, zero or an empty list.
+    static func isFalsy(_ v: JSONValue) -> Bool {
+        switch v {
+        case .null: return true
+        case .number(let t): return Double(t) == 0
+        case .array(let items): return items.isEmpty
+        default: return false
+        }
+    }
+
+    /// Delays as pydantic reads `int | float` (or `list[int] | list[float]`) in its smart union:
+    /// all exact integers, else all numbers as floats, else lax integers (`"5"`, `true`, `5.0`),
+    /// else lax floats (`"5.5"`); nil when an item is none of these.
+    static func delays(_ items: [JSONValue]) -> [JSONValue]? {
+        for (lax, integer) in [(false, true), (false, false), (true, true), (true, false)] {
+            let read = items.compactMap { delay($0, lax: lax, integer: integer) }
+            if read.count == items.count { return read }
+        }
+        return nil
+    }
+
+    private static func delay(_ v: JSONValue, lax: Bool, integer: Bool) -> JSONValue? {
+        let value: Double
+        switch v {
+        case .number(let t):
+            if integer, Int(t) != nil { return v }
+            guard let d = Double(t), d.isFinite else { return nil }
+            value = d
+        case .string(let s) where lax:
+            let t = s.trimmingCharacters(in: .whitespaces)
+            guard let d = Double(t), d.isFinite, t.allSatisfy({ $0.isNumber || "+-.eE".contains($0) }) else { return nil }
+            if integer, let i = Int(t) { return .number(String(i)) }
+            value = d
+        case .bool(let b) where lax: value = b ? 1 : 0
+        default: return nil
+        }
+        if !integer { return .number(JSONWriter.pythonFloat(value)) }
+        guard lax, value == value.rounded(), let i = Int(exactly: value) else { return nil }
+        return .number(String(i))
     }
 }
 

@@ -207,11 +207,11 @@ public struct JSONField {
         switch value {
         case .string(let s):
             if let t = Timestamp(iso8601: s) ?? Timestamp(iso8601: JSONField.expandCompactDate(s)) { return t }
-            if let d = Double(s), s.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) { return Timestamp(epoch: d) }
+            if let d = Double(s), s.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }), let t = Timestamp(epoch: d) { return t }
             fail("value_error", "Value error, Unable to parse string [\(s)]", ctx: .object([("error", .object([]))]))
             return nil
         case .number(let n):
-            if let d = Double(n) { return Timestamp(epoch: d) }
+            if let d = Double(n), let t = Timestamp(epoch: d) { return t }
             fail("value_error", "value is not a valid datetime")
             return nil
         default:
