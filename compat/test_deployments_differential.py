@@ -202,3 +202,114 @@ def test_deployment_bulk_delete(servers):
         s.rec("left", "POST", "/deployments/filter", {"deployments": mine}, keep=lambda ds: [d["name"] for d in ds])
 
     compare(servers, scenario)
+
+
+def test_deployment_patch(servers):
+    """PATCH /deployments/{id}: only the fields given change; null job_variables change nothing;
+    labels, name and flow_id are refused; schedules are replaced (or, when every schedule has a
+    slug, matched by slug, with the reference's 422s); work_pool_name moves the deployment's queue
+    (and null takes it out of its pool); unknown and malformed ids."""
+    SCHED = {"interval": 3600, "anchor_date": "2026-01-01T00:00:00Z", "timezone": "UTC"}
+    keep = lambda d: {k: d.get(k) for k in ("description", "paused", "tags", "job_variables", "parameters", "version", "path", "entrypoint",
+                                            "work_queue_name", "work_queue_id", "work_pool_name", "pull_steps", "enforce_parameter_schema",
+                                            "concurrency_limit", "concurrency_options", "labels")} if "id" in d else d
+    # (The schedule bodies themselves are compared where schedules are: here, which ones remain.)
+    scheds = lambda d: [{k: x[k] for k in ("active", "parameters", "slug")} for x in d.get("schedules", [])]
+
+    def scenario(s: Side):
+        f = s.flow("dep-patch")
+        wp = pool(s, "dep-patch-pool")
+        d = create(s, "d", "patch", {"flow_id": f, "tags": ["a"], "job_variables": {"env": {"A": "1"}}, "description": "before",
+                                     "parameters": {"x": 1}, "enforce_parameter_schema": False})
+        s.rec("paused only", "PATCH", f"/deployments/{d}", {"paused": True})
+        s.rec("after paused", "GET", f"/deployments/{d}", keep=keep)
+        s.rec("several fields", "PATCH", f"/deployments/{d}", {"description": "after", "tags": ["b", "c"], "version": "2", "path": "/srv",
+                                                               "entrypoint": "f.py:flow", "parameters": {"y": 2}})
+        s.rec("after several", "GET", f"/deployments/{d}", keep=keep)
+        s.rec("null job variables", "PATCH", f"/deployments/{d}", {"job_variables": None})
+        s.rec("job variables kept", "GET", f"/deployments/{d}", keep=keep)
+        s.rec("null pull steps and a concurrency limit", "PATCH", f"/deployments/{d}", {"pull_steps": None, "concurrency_limit": 3})
+        s.rec("after pull steps", "GET", f"/deployments/{d}", keep=keep)
+        s.rec("labels are refused", "PATCH", f"/deployments/{d}", {"labels": {"a": "b"}})
+        s.rec("a name is refused", "PATCH", f"/deployments/{d}", {"name": "other"})
+        s.rec("null tags are refused", "PATCH", f"/deployments/{d}", {"tags": None})
+        s.rec("a bad concurrency limit", "PATCH", f"/deployments/{d}", {"concurrency_limit": 0})
+        s.rec("into a pool and queue", "PATCH", f"/deployments/{d}", {"work_pool_name": wp, "work_queue_name": "q9"})
+        s.rec("in the pool", "GET", f"/deployments/{d}", keep=keep)
+        # (An unknown pool is a 500 in the reference, which drops the connection; Weir answers 404.)
+        s.rec("out of the pool", "PATCH", f"/deployments/{d}", {"work_pool_name": None})
+        s.rec("out", "GET", f"/deployments/{d}", keep=keep)
+        s.rec("schedules without slugs", "PATCH", f"/deployments/{d}", {"schedules": [{"schedule": SCHED}, {"schedule": SCHED, "active": False}]})
+        s.rec("replaced", "GET", f"/deployments/{d}", keep=scheds)
+        s.rec("schedules with slugs", "PATCH", f"/deployments/{d}", {"schedules": [{"schedule": SCHED, "slug": "one"}, {"schedule": SCHED, "slug": "two"}]})
+        s.rec("slugged", "GET", f"/deployments/{d}", keep=scheds)
+        s.rec("now every schedule needs a slug", "PATCH", f"/deployments/{d}", {"schedules": [{"schedule": SCHED}]})
+        s.rec("one matched by slug", "PATCH", f"/deployments/{d}", {"schedules": [{"slug": "two", "active": False}]})
+        s.rec("renamed and added", "PATCH", f"/deployments/{d}", {"schedules": [{"slug": "uno", "replaces": "one"}, {"slug": "three", "schedule": SCHED}]})
+        s.rec("after slugs", "GET", f"/deployments/{d}", keep=scheds)
+        s.rec("a new slug without a schedule", "PATCH", f"/deployments/{d}", {"schedules": [{"slug": "four"}]})
+        s.rec("two replacing one", "PATCH", f"/deployments/{d}", {"schedules": [{"slug": "a", "replaces": "uno"}, {"slug": "b", "replaces": "uno"}]})
+        s.rec("renamed onto an existing slug", "PATCH", f"/deployments/{d}", {"schedules": [{"slug": "two", "replaces": "uno"}]})
+        s.rec("unknown", "PATCH", f"/deployments/{UNKNOWN}", {"paused": False})
+        s.rec("malformed", "PATCH", "/deployments/nope", {"paused": False})
+
+    compare(servers, scenario)
+
+
+def test_worker_heartbeats_and_polls(servers):
+    """A worker's calls: heartbeats (a pool becomes READY), the workers filter, deleting a
+    worker; the pool's poll (`get_scheduled_flow_runs`: queue priority, due time, the pool's
+    concurrency limit, named queues, unknown ones) and the runner's poll of its deployments."""
+    import datetime as dt
+
+    def scenario(s: Side):
+        f = s.flow("poll")
+        r = s.send("POST", "/work_pools/", {"name": f"{P}-poll-pool", "type": "process", "concurrency_limit": 2})
+        s.name("pool", "poll-pool", r.json()["id"])
+        s.name("queue", "poll-pool/default", r.json()["default_queue_id"])
+        wp = f"{P}-poll-pool"
+        s.name("queue", "poll-pool/hi", s.send("POST", f"/work_pools/{wp}/queues", {"name": "hi", "priority": 1}).json()["id"])
+        d1 = create(s, "d1", "poll-1", {"flow_id": f, "work_pool_name": wp})
+        d2 = create(s, "d2", "poll-2", {"flow_id": f, "work_pool_name": wp, "work_queue_name": "hi"})
+        now = dt.datetime.now(dt.timezone.utc)
+        runs = []
+        for i, d in enumerate([d1, d1, d2, d1, d2]):
+            at = (now - dt.timedelta(minutes=10 - i)).isoformat()
+            body = {"name": f"{P}-r{i}", "state": {"type": "SCHEDULED", "state_details": {"scheduled_time": at}}}
+            runs.append(s.name("run", f"r{i}", s.send("POST", f"/deployments/{d}/create_flow_run", body).json()["id"]))
+        later = s.name("run", "later", s.send("POST", f"/deployments/{d1}/create_flow_run", {"name": f"{P}-later", "state": {"type": "SCHEDULED", "state_details": {
+            "scheduled_time": (now + dt.timedelta(hours=1)).isoformat()}}}).json()["id"])
+        ids = lambda d: [x["flow_run"]["id"] for x in d] if isinstance(d, list) else d
+        s.rec("heartbeat", "POST", f"/work_pools/{wp}/workers/heartbeat", {"name": "w1", "heartbeat_interval_seconds": 30})
+        s.rec("heartbeat, no interval", "POST", f"/work_pools/{wp}/workers/heartbeat", {"name": "w2"})
+        s.rec("heartbeat again", "POST", f"/work_pools/{wp}/workers/heartbeat", {"name": "w1"})
+        s.rec("heartbeat without a name", "POST", f"/work_pools/{wp}/workers/heartbeat", {})
+        s.rec("heartbeat, unknown pool", "POST", f"/work_pools/{P}-nope/workers/heartbeat", {"name": "x"})
+        s.rec("the pool is ready", "GET", f"/work_pools/{wp}", keep=lambda d: d["status"])
+        s.rec("online workers", "POST", f"/work_pools/{wp}/workers/filter", {"workers": {"status": {"any_": ["ONLINE"]}}},
+              keep=lambda d: sorted([(w["name"], w["status"], w["heartbeat_interval_seconds"]) for w in d]))
+        s.rec("offline workers", "POST", f"/work_pools/{wp}/workers/filter", {"workers": {"status": {"any_": ["OFFLINE"]}}})
+        s.rec("a bad status", "POST", f"/work_pools/{wp}/workers/filter", {"workers": {"status": {"any_": ["BAD"]}}})
+        s.rec("heartbeats after 2020, limit 1", "POST", f"/work_pools/{wp}/workers/filter",
+              {"workers": {"last_heartbeat_time": {"after_": "2020-01-01T00:00:00Z"}}, "limit": 1}, keep=lambda d: len(d))
+        s.rec("workers, unknown pool", "POST", f"/work_pools/{P}-nope/workers/filter", {})
+        before = (now + dt.timedelta(seconds=10)).isoformat()
+        s.rec("poll", "POST", f"/work_pools/{wp}/get_scheduled_flow_runs", {"scheduled_before": before})
+        s.rec("poll, everything", "POST", f"/work_pools/{wp}/get_scheduled_flow_runs", {}, keep=ids)
+        s.rec("poll the default queue", "POST", f"/work_pools/{wp}/get_scheduled_flow_runs", {"work_queue_names": ["default"], "scheduled_before": before}, keep=ids)
+        s.rec("poll after", "POST", f"/work_pools/{wp}/get_scheduled_flow_runs", {"scheduled_after": before}, keep=ids)
+        s.rec("poll an unknown queue", "POST", f"/work_pools/{wp}/get_scheduled_flow_runs", {"work_queue_names": ["nope"]})
+        s.rec("poll an unknown pool", "POST", f"/work_pools/{P}-nope/get_scheduled_flow_runs", {})
+        s.rec("poll, bad limit", "POST", f"/work_pools/{wp}/get_scheduled_flow_runs", {"limit": 201})
+        s.rec("one runs", "POST", f"/flow_runs/{runs[2]}/set_state", {"state": {"type": "RUNNING"}}, keep=lambda d: d["status"])
+        s.rec("poll, one slot left", "POST", f"/work_pools/{wp}/get_scheduled_flow_runs", {"scheduled_before": before}, keep=ids)
+        s.rec("runner poll", "POST", "/deployments/get_scheduled_flow_runs", {"deployment_ids": [d1, d2], "scheduled_before": before})
+        s.rec("runner poll, everything", "POST", "/deployments/get_scheduled_flow_runs", {"deployment_ids": [d1]},
+              keep=lambda d: [x["id"] for x in d] if isinstance(d, list) else d)
+        s.rec("runner poll, no ids", "POST", "/deployments/get_scheduled_flow_runs", {})
+        s.rec("runner poll, a bad id", "POST", "/deployments/get_scheduled_flow_runs", {"deployment_ids": ["x"]})
+        s.rec("delete a worker", "DELETE", f"/work_pools/{wp}/workers/w2")
+        s.rec("delete it again", "DELETE", f"/work_pools/{wp}/workers/w2")
+        assert later
+
+    compare(servers, scenario)

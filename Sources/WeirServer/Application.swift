@@ -33,6 +33,7 @@ func buildRouter(store: Store, settings: Settings, hub: EventHub) -> Router<Weir
     TaskRunController(store: store, settings: settings).addRoutes(to: api)
     DeploymentController(store: store, settings: settings).addRoutes(to: api)
     WorkPoolController(store: store, settings: settings).addRoutes(to: api)
+    WorkerController(store: store, settings: settings).addRoutes(to: api)
     LogController(store: store, settings: settings).addRoutes(to: api)
     ConcurrencyController(settings: settings).addRoutes(to: api)
     EventController(store: store, hub: hub, settings: settings).addRoutes(to: api)

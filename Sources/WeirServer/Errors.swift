@@ -161,6 +161,7 @@ extension StoreError: HTTPResponseError {
         case .conflict: .detail(.conflict, message)
         case .forbidden: .detail(.forbidden, message)
         case .badRequest: .detail(.badRequest, message)
+        case .unprocessable: .detail(.unprocessableContent, message)
         case .unavailable: .unavailable
         }
     }

@@ -12,6 +12,7 @@ public struct Store: Sendable {
     public var taskRuns: TaskRunRepository { TaskRunRepository(backend: backend) }
     public var deployments: DeploymentRepository { DeploymentRepository(backend: backend) }
     public var workPools: WorkPoolRepository { WorkPoolRepository(backend: backend) }
+    public var workers: WorkerRepository { WorkerRepository(backend: backend) }
     public var logs: LogRepository { LogRepository(backend: backend) }
     public var states: StateHistoryRepository { StateHistoryRepository(backend: backend) }
     public var events: EventRepository { EventRepository(backend: backend) }

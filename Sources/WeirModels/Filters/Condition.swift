@@ -48,6 +48,8 @@ public enum FilterColumn: Sendable, CaseIterable {
     case poolType
     case queueId
     case queueName
+    case workerStatus
+    case workerLastHeartbeatTime
     case logId
     case logName
     case logLevel

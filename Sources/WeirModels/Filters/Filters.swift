@@ -275,6 +275,26 @@ public enum Filters {
         )
     }
 
+    /// `WorkerFilter`.
+    public static func worker(_ f: JSONField) -> Condition? {
+        object(
+            f,
+            hasOperator: true,
+            [
+                "last_heartbeat_time": timeFilter(.workerLastHeartbeatTime, nullable: false),
+                "status": nested(
+                    hasOperator: false,
+                    [
+                        "any_": { f in f.list { $0.enumeration(WorkerStatus.self) }.map { [.in(.workerStatus, $0.map { .string($0.rawValue) })] } },
+                        "not_any_": { f in
+                            f.list { $0.enumeration(WorkerStatus.self) }.map { [.notIn(.workerStatus, $0.map { .string($0.rawValue) })] }
+                        },
+                    ]
+                ),
+            ]
+        )
+    }
+
     /// `WorkQueueFilter`.
     public static func workQueue(_ f: JSONField) -> Condition? {
         let condition = object(

@@ -184,6 +184,8 @@ public struct DeploymentCreate: Sendable {
     public var jobVariables: JSONValue = .emptyObject
     /// The keys the body set; an upsert changes only these.
     public var present: Set<String> = []
+    /// Read as a `DeploymentUpdate` (schedules need no `schedule`).
+    public var isUpdate = false
 
     /// Reads and validates the body. Unlike the reference (which answers 500), a name with
     /// `/ % & > <` is a 422.
@@ -214,23 +216,49 @@ public struct DeploymentCreate: Sendable {
     }
 
     public static func read(_ field: JSONField) -> DeploymentCreate? {
-        let known: Set<String> = [
-            "name", "flow_id", "paused", "schedules", "concurrency_limit", "concurrency_options", "global_concurrency_limit_id",
-            "enforce_parameter_schema", "parameter_openapi_schema", "parameters", "tags", "labels", "pull_steps", "work_queue_name", "work_pool_name",
-            "storage_document_id", "infrastructure_document_id", "description", "path", "version", "entrypoint", "job_variables", "version_info",
-            // fields of older clients the reference strips before validating (`remove_old_deployment_fields`)
-            "worker_pool_queue_id", "worker_pool_name", "worker_pool_queue_name", "work_pool_queue_name",
-        ]
+        let known = updatable
         guard let r = field.model(known: known) else { return nil }
         let name = r.required("name")?.name()
         let flowId = r.required("flow_id")?.uuid()
         var c = DeploymentCreate(name: name ?? "", flowId: flowId ?? UUID())
+        readFields(r, into: &c)
+        guard name != nil, flowId != nil, field.context.issues.isEmpty else { return nil }
+        return c
+    }
+
+    /// Reads a `PATCH /deployments/{id}` body (`DeploymentUpdate`): the fields of a creation
+    /// but no name or flow; only the keys given change (``present``), and a null `job_variables`
+    /// changes nothing, as the reference's update leaves it.
+    public static func readUpdate(_ field: JSONField) -> DeploymentCreate? {
+        var known = updatable
+        // (`DeploymentUpdate` has no labels: like a name or flow, they are refused as extra.)
+        known.subtract(["name", "flow_id", "labels"])
+        guard let r = field.model(known: known) else { return nil }
+        var c = DeploymentCreate(name: "", flowId: UUID())
+        c.isUpdate = true
+        readFields(r, into: &c)
+        if r["job_variables"].value == .null { c.present.remove("job_variables") }
+        guard field.context.issues.isEmpty else { return nil }
+        return c
+    }
+
+    static let updatable: Set<String> = [
+        "name", "flow_id", "paused", "schedules", "concurrency_limit", "concurrency_options", "global_concurrency_limit_id",
+        "enforce_parameter_schema", "parameter_openapi_schema", "parameters", "tags", "labels", "pull_steps", "work_queue_name", "work_pool_name",
+        "storage_document_id", "infrastructure_document_id", "description", "path", "version", "entrypoint", "job_variables", "version_info",
+        // fields of older clients the reference strips before validating (`remove_old_deployment_fields`)
+        "worker_pool_queue_id", "worker_pool_name", "worker_pool_queue_name", "work_pool_queue_name",
+    ]
+
+    /// The fields a creation and an update share.
+    static func readFields(_ r: ObjectReader, into c: inout DeploymentCreate) {
         if case .object(let pairs) = r.value { c.present = Set(pairs.map(\.0)) }
         c.paused = r["paused"].bool() ?? false
         c.schedules =
             r["schedules"].list { f -> JSONValue? in
                 guard let s = f.model(known: ["active", "schedule", "max_scheduled_runs", "parameters", "slug", "replaces"]) else { return nil }
-                _ = s.required("schedule")?.object()
+                // An update may match an existing schedule by slug without giving one.
+                if c.isUpdate { _ = s["schedule"].isAbsentOrNull ? nil : s["schedule"].object() } else { _ = s.required("schedule")?.object() }
                 return s.value
             } ?? []
         if let limit = r["concurrency_limit"].int() {
@@ -265,8 +293,6 @@ public struct DeploymentCreate: Sendable {
         c.version = r["version"].string()
         c.entrypoint = r["entrypoint"].string()
         c.jobVariables = r["job_variables"].isAbsentOrNull ? .emptyObject : (r["job_variables"].object() ?? .emptyObject)
-        guard name != nil, flowId != nil, field.context.issues.isEmpty else { return nil }
-        return c
     }
 }
 

@@ -210,7 +210,11 @@ public struct FlowRun: Sendable, Equatable {
     }
 
     /// Writes the reference's `FlowRunResponse`, computing the estimates at `now`.
-    public func write(to w: inout JSONWriter, now: Timestamp) {
+    public func write(to w: inout JSONWriter, now: Timestamp) { write(to: &w, now: now, core: false) }
+
+    /// Writes the response, or with `core` the reference's core `FlowRun` a worker's poll answers
+    /// (no pool id or name; the queue id after `created_by`).
+    public func write(to w: inout JSONWriter, now: Timestamp, core: Bool) {
         w.beginResource(id: id, created: created, updated: updated)
         w.key("name")
         w.string(name)
@@ -222,8 +226,10 @@ public struct FlowRun: Sendable, Equatable {
         w.uuid(deploymentId)
         w.key("deployment_version")
         w.string(deploymentVersion)
-        w.key("work_queue_id")
-        w.uuid(workQueueId)
+        if !core {
+            w.key("work_queue_id")
+            w.uuid(workQueueId)
+        }
         w.key("work_queue_name")
         w.string(workQueueName)
         w.key("flow_version")
@@ -270,10 +276,15 @@ public struct FlowRun: Sendable, Equatable {
         w.string(infrastructurePid)
         w.key("created_by")
         w.raw(createdBy)
-        w.key("work_pool_id")
-        w.uuid(workPoolId)
-        w.key("work_pool_name")
-        w.string(workPoolName)
+        if core {
+            w.key("work_queue_id")
+            w.uuid(workQueueId)
+        } else {
+            w.key("work_pool_id")
+            w.uuid(workPoolId)
+            w.key("work_pool_name")
+            w.string(workPoolName)
+        }
         w.key("state")
         w.raw(state)
         w.key("job_variables")

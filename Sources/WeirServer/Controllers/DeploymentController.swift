@@ -11,6 +11,7 @@ struct DeploymentController {
     func addRoutes(to api: RouterGroup<WeirContext>) {
         api.post("deployments/", use: create)
         api.get("deployments/:id", use: get)
+        api.patch("deployments/:id", use: update)
         api.get("deployments/name/:flow/:deployment", use: getByName)
         api.post("deployments/filter", use: filter)
         api.post("deployments/count", use: count)
@@ -20,6 +21,13 @@ struct DeploymentController {
         api.post("deployments/:id/pause_deployment", use: pause)
         api.post("deployments/:id/resume_deployment", use: resume)
         api.post("deployments/:id/create_flow_run", use: createFlowRun)
+        api.post("deployments/get_scheduled_flow_runs", use: scheduledRuns)
+    }
+
+    /// `POST /deployments/get_scheduled_flow_runs`: a runner's poll, a plain list of flow runs.
+    @Sendable func scheduledRuns(_ request: Request, context: WeirContext) async throws -> Response {
+        let query = try await request.body(settings.limits).query { try DeploymentPollQuery.read($0, defaultLimit: settings.defaultLimit) }
+        return .json(AtInstant(try await store.deployments.scheduledRuns(query)))
     }
 
     /// `POST /deployments/`: creates or updates the deployment of that flow and name (201 or 200).
@@ -37,6 +45,16 @@ struct DeploymentController {
             throw APIError.notFound("Deployment not found")
         }
         return .json(deployment)
+    }
+
+    /// `PATCH /deployments/{id}`: 204; only the fields given change.
+    @Sendable func update(_ request: Request, context: WeirContext) async throws -> Response {
+        let id = try context.parameters.uuid("id")
+        let update = try await request.body(settings.limits).model(DeploymentCreate.readUpdate)
+        guard try await store.deployments.update(id, update) else {
+            throw APIError.notFound("Deployment not found.")
+        }
+        return .noContent
     }
 
     @Sendable func getByName(_ request: Request, context: WeirContext) async throws -> Response {

@@ -59,6 +59,8 @@ struct FilterCompiler {
         case .poolType: SQLColumn("type", table: "work_pool")
         case .queueId: SQLColumn("id", table: "work_queue")
         case .queueName: SQLColumn("name", table: "work_queue")
+        case .workerStatus: SQLColumn("status", table: "worker")
+        case .workerLastHeartbeatTime: SQLColumn("last_heartbeat_time", table: "worker")
         case .logId: SQLColumn("id", table: "log")
         case .logName: SQLColumn("name", table: "log")
         case .logLevel: SQLColumn("level", table: "log")

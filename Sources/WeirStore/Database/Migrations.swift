@@ -153,6 +153,17 @@ enum Migrations {
             // an explicit null is stored (and answered) as null.
             "UPDATE deployment SET pull_steps = '[]' WHERE pull_steps IS NULL"
         ],
+        [
+            // Workers, known from their heartbeats (`POST /work_pools/{name}/workers/heartbeat`).
+            """
+            CREATE TABLE worker (
+                id TEXT PRIMARY KEY, created INTEGER NOT NULL, updated INTEGER NOT NULL,
+                name TEXT NOT NULL, work_pool_id TEXT NOT NULL REFERENCES work_pool(id) ON DELETE CASCADE,
+                last_heartbeat_time INTEGER NOT NULL, heartbeat_interval_seconds INTEGER,
+                status TEXT NOT NULL DEFAULT 'OFFLINE', UNIQUE (work_pool_id, name))
+            """,
+            "CREATE INDEX ix_worker_work_pool_id_last_heartbeat_time ON worker (work_pool_id, last_heartbeat_time)",
+        ],
     ]
 
     static let sqliteOnlyFlowRunIdTags = "CREATE INDEX ix_flow_run_id_tags ON flow_run (id, tags)"

@@ -5,7 +5,7 @@ import WeirModels
 /// A failure the API reports as a client error; the store knows nothing of HTTP status codes.
 public struct StoreError: Error, Sendable, Equatable {
     /// What kind of failure.
-    public enum Kind: Sendable { case notFound, conflict, forbidden, badRequest, unavailable }
+    public enum Kind: Sendable { case notFound, conflict, forbidden, badRequest, unprocessable, unavailable }
     public var kind: Kind
     /// The reference's message.
     public var message: String
@@ -14,6 +14,7 @@ public struct StoreError: Error, Sendable, Equatable {
     static func conflict(_ m: String) -> StoreError { StoreError(kind: .conflict, message: m) }
     static func forbidden(_ m: String) -> StoreError { StoreError(kind: .forbidden, message: m) }
     static func badRequest(_ m: String) -> StoreError { StoreError(kind: .badRequest, message: m) }
+    static func unprocessable(_ m: String) -> StoreError { StoreError(kind: .unprocessable, message: m) }
 
     /// The database cannot be reached (PostgreSQL down or restarting); the request may be retried.
     static let unavailable = StoreError(kind: .unavailable, message: "Service Unavailable: the database is not reachable, retry shortly.")

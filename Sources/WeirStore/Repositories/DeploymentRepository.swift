@@ -130,8 +130,9 @@ public struct DeploymentRepository: Sendable {
             let existing = try await db.raw("SELECT id FROM deployment WHERE flow_id = \(bind: c.flowId.lowercased) AND name = \(bind: c.name)")
                 .first()
             let id = try existing.map { try $0.uuid("id") } ?? UUID()
+            // The reference lists schedules most recently updated first: the last given first.
             let schedules = JSONValue.array(
-                c.schedules.map { s in
+                c.schedules.reversed().map { s in
                     .object([
                         ("id", .string(UUID().lowercased)), ("created", .string(now.description)), ("updated", .string(now.description)),
                         ("deployment_id", .string(id.lowercased)), ("schedule", s["schedule"] ?? .null), ("active", s["active"] ?? .bool(true)),
