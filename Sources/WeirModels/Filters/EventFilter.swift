@@ -116,20 +116,20 @@ public struct EventFilter: Sendable, Equatable {
             if let u = o["until"].timestamp() { filter.until = u }
         }
         if let ev = r["event"].isAbsentOrNull ? nil : r["event"].model(known: ["prefix", "exclude_prefix", "name", "exclude_name"]) {
-            filter.prefixes = ev["prefix"].strings()
-            filter.excludePrefixes = ev["exclude_prefix"].strings()
-            filter.names = ev["name"].strings()
-            filter.excludeNames = ev["exclude_name"].strings()
+            filter.prefixes = optionalStrings(ev["prefix"])
+            filter.excludePrefixes = optionalStrings(ev["exclude_prefix"])
+            filter.names = optionalStrings(ev["name"])
+            filter.excludeNames = optionalStrings(ev["exclude_name"])
         }
         if let res = r["resource"].isAbsentOrNull ? nil : r["resource"].model(known: ["id", "id_prefix", "labels", "distinct"]) {
-            filter.resourceIds = res["id"].strings()
-            filter.resourceIdPrefixes = res["id_prefix"].strings()
+            filter.resourceIds = optionalStrings(res["id"])
+            filter.resourceIdPrefixes = optionalStrings(res["id_prefix"])
             filter.resourceLabels = labels(res["labels"])
-            _ = res["distinct"].bool()
+            if !res["distinct"].isAbsentOrNull { _ = res["distinct"].bool() }
         }
         filter.related = relatedList(r["related"], roles: true) ?? []
         filter.anyResource = relatedList(r["any_resource"], roles: false) ?? []
-        if let idf = r["id"].isAbsentOrNull ? nil : r["id"].model(known: ["id"]) { filter.ids = idf["id"].uuids() }
+        if let idf = r["id"].isAbsentOrNull ? nil : r["id"].model(known: ["id"]) { filter.ids = idf["id"].isAbsentOrNull ? nil : idf["id"].uuids() }
         if let t = r["text"].isAbsentOrNull ? nil : r["text"].model(known: ["query"]), let q = t.required("query")?.string() {
             filter.text = TextSearchQuery(q)
         }
@@ -143,6 +143,10 @@ public struct EventFilter: Sendable, Equatable {
         }
         return f.context.issues.isEmpty ? filter : nil
     }
+
+    /// An `Optional[list[str]]` criterion: absent and null both mean no criterion (the SDK
+    /// sends every unset one as null).
+    static func optionalStrings(_ f: JSONField) -> [String]? { f.isAbsentOrNull ? nil : f.strings() }
 
     static func labels(_ f: JSONField) -> [(String, [String])]? {
         guard !f.isAbsentOrNull, case .object(let pairs)? = f.object() else { return nil }
@@ -165,12 +169,12 @@ public struct EventFilter: Sendable, Equatable {
                 return nil
             }
             var labels = self.labels(r["labels"])
-            var roleList = roles ? r["role"].strings() : nil
+            var roleList = roles ? optionalStrings(r["role"]) : nil
             if let l = labels, let i = l.firstIndex(where: { $0.0 == "prefect.resource.role" }) {
                 roleList = (roleList ?? []) + l[i].1
                 labels?.remove(at: i)
             }
-            return RelatedFilter(ids: r["id"].strings(), idPrefixes: roles ? nil : r["id_prefix"].strings(), roles: roleList, labels: labels)
+            return RelatedFilter(ids: optionalStrings(r["id"]), idPrefixes: roles ? nil : optionalStrings(r["id_prefix"]), roles: roleList, labels: labels)
         }
     }
 }
