@@ -174,7 +174,12 @@ public struct EventFilter: Sendable, Equatable {
                 roleList = (roleList ?? []) + l[i].1
                 labels?.remove(at: i)
             }
-            return RelatedFilter(ids: optionalStrings(r["id"]), idPrefixes: roles ? nil : optionalStrings(r["id_prefix"]), roles: roleList, labels: labels)
+            return RelatedFilter(
+                ids: optionalStrings(r["id"]),
+                idPrefixes: roles ? nil : optionalStrings(r["id_prefix"]),
+                roles: roleList,
+                labels: labels
+            )
         }
     }
 }
