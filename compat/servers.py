@@ -68,20 +68,27 @@ def _server(cmd: list[str], env: dict | None, timeout: float, weir_extra: dict |
 
 
 @contextlib.contextmanager
-def reference_server(recorder: bool = False) -> Iterator[str]:
+def reference_server(recorder: bool = False, scheduler: bool = False) -> Iterator[str]:
     """The reference server's API URL for the duration of the block. With `recorder`, the services
-    that record events and task runs run too (the ones that change runs behind a test's back stay off)."""
+    that record events and task runs run too (the ones that change runs behind a test's back stay off);
+    with `scheduler`, its scheduler runs as well, on a one-second loop."""
     external = os.environ.get("WEIR_REFERENCE_URL")
     if external:
         yield external.rstrip("/")
         return
     prefect = str(Path(sys.executable).parent / "prefect")
     services = ["--no-scheduler", "--no-late-runs"] if recorder else ["--no-services"]
+    if scheduler:
+        services = ["--no-late-runs"]
+        recorder = True
     env = {"PREFECT_HOME": "{home}/prefect", "PREFECT_SERVER_DATABASE_CONNECTION_URL": "sqlite+aiosqlite:///{home}/ref.db",
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_UI_ENABLED": "false"}
     if recorder:
         for service in ["CANCELLATION_CLEANUP", "PAUSE_EXPIRATIONS", "FOREMAN", "TRIGGERS", "REPOSSESSOR"]:
             env[f"PREFECT_SERVER_SERVICES_{service}_ENABLED"] = "false"
+    if scheduler:
+        env["PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS"] = "1"
+        env["PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS"] = "1"
     with _server(
         [prefect, "server", "start", "--host", "127.0.0.1", "--port", "{port}", "--no-ui", "--analytics-off", *services],
         env,

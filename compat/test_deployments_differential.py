@@ -313,3 +313,92 @@ def test_worker_heartbeats_and_polls(servers):
         assert later
 
     compare(servers, scenario)
+
+
+def test_deployment_schedules(servers):
+    """Schedules: given in POST /deployments/ (interval with and without anchor and time zone,
+    cron, RRule with and without DTSTART), invalid ones (the union's 422), and
+    `/deployments/{id}/schedules` GET, POST (a list; duplicate slugs), PATCH, DELETE, with unknown
+    deployments and schedules."""
+    HOURLY = {"interval": 3600, "anchor_date": "2026-01-01T00:30:00Z"}
+    DAILY_NY = {"interval": 86400, "anchor_date": "2026-03-01T09:00:00", "timezone": "America/New_York"}
+    CRON = {"cron": "*/15 9-17 * * MON-FRI", "timezone": "Europe/London", "day_or": False}
+    RRULE = {"rrule": "FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=8", "timezone": "Asia/Kolkata"}
+    sched_keys = lambda d: [{k: x[k] for k in ("schedule", "active", "max_scheduled_runs", "parameters", "slug", "deployment_id")} for x in d] \
+        if isinstance(d, list) else d
+
+    def scenario(s: Side):
+        f = s.flow("dep-sched")
+        d = create(s, "d", "sched", {"flow_id": f, "schedules": [
+            {"schedule": HOURLY, "slug": "hourly", "parameters": {"x": 1}, "max_scheduled_runs": 5},
+            {"schedule": DAILY_NY, "active": False},
+            {"schedule": CRON}, {"schedule": RRULE},
+            {"schedule": {"rrule": "DTSTART:20260101T090000\nRRULE:FREQ=DAILY;COUNT=5"}},
+        ]})
+        s.rec("read them", "GET", f"/deployments/{d}/schedules", keep=sched_keys)
+        for label, bad in [("zero interval", {"interval": 0}), ("unknown zone", {"cron": "0 0 * * *", "timezone": "Nowhere/Else"}),
+                           ("bad cron", {"cron": "61 * * * *"}), ("bad rrule", {"rrule": "FREQ=SOMETIMES"}), ("not an object", 5),
+                           ("extra key", {"interval": 60, "every": 1})]:
+            s.rec(f"create with {label}", "POST", "/deployments/", {"name": f"{P}-bad", "flow_id": f, "schedules": [{"schedule": bad}]})
+        s.rec("a schedule without schedule", "POST", "/deployments/", {"name": f"{P}-bad", "flow_id": f, "schedules": [{"active": True}]})
+        s.rec("too many max runs", "POST", "/deployments/", {"name": f"{P}-bad", "flow_id": f,
+                                                              "schedules": [{"schedule": HOURLY, "max_scheduled_runs": 51}]})
+        r = s.rec("add two", "POST", f"/deployments/{d}/schedules", [{"schedule": {"interval": 600, "anchor_date": "2026-01-01T00:00:00Z"}, "slug": "ten"},
+                                                                   {"schedule": CRON, "active": False}], keep=sched_keys)
+        ten = s.name("schedule", "ten", r.json()[0]["id"])
+        s.rec("a slug again", "POST", f"/deployments/{d}/schedules", [{"schedule": HOURLY, "slug": "ten"}])
+        s.rec("not a list", "POST", f"/deployments/{d}/schedules", {"schedule": HOURLY})
+        s.rec("to an unknown deployment", "POST", f"/deployments/{UNKNOWN}/schedules", [{"schedule": HOURLY}])
+        s.rec("pause one", "PATCH", f"/deployments/{d}/schedules/{ten}", {"active": False, "parameters": {"y": 2}})
+        s.rec("change its schedule", "PATCH", f"/deployments/{d}/schedules/{ten}", {"schedule": {"interval": 1200.5}},
+              keep=lambda b: b)
+        s.rec("a bad change", "PATCH", f"/deployments/{d}/schedules/{ten}", {"schedule": {"interval": -1}})
+        s.rec("an unknown schedule", "PATCH", f"/deployments/{d}/schedules/{UNKNOWN}", {"active": True})
+        s.rec("after changes", "GET", f"/deployments/{d}/schedules",
+              keep=lambda d: [{k: x[k] for k in ("active", "parameters", "slug")} for x in d])
+        s.rec("delete it", "DELETE", f"/deployments/{d}/schedules/{ten}")
+        s.rec("delete it again", "DELETE", f"/deployments/{d}/schedules/{ten}")
+        s.rec("schedules of an unknown deployment", "GET", f"/deployments/{UNKNOWN}/schedules")
+        s.rec("after delete", "GET", f"/deployments/{d}/schedules", keep=lambda d: len(d))
+
+    compare(servers, scenario)
+
+
+def test_deployment_schedule_runs(servers):
+    """POST /deployments/{id}/schedule: the runs of the active interval schedules for a window,
+    as the reference makes them (expected times across a daylight saving change, idempotency
+    keys with the local time and offset, tags, parameters, labels, created_by, the scheduled
+    state), made once however often it is asked; a paused deployment still gets them; an
+    unknown deployment answers null."""
+    def runs_of(s: Side, dep: str):
+        r = s.send("POST", "/flow_runs/filter", {"deployments": {"id": {"any_": [dep]}}, "sort": "EXPECTED_START_TIME_ASC"})
+        keep = ("expected_start_time", "next_scheduled_start_time", "idempotency_key", "tags", "parameters", "labels", "created_by",
+                "auto_scheduled", "state_type", "state_name", "work_queue_name", "job_variables", "deployment_version")
+        return [{**{k: run[k] for k in keep}, "scheduled_time": run["state"]["state_details"]["scheduled_time"],
+                 "message": run["state"]["message"]} for run in r.json()]
+
+    def scenario(s: Side):
+        f = s.flow("dep-runs")
+        wp = pool(s, "dep-runs-pool")
+        d = create(s, "d", "runs", {"flow_id": f, "tags": ["nightly"], "parameters": {"x": 1, "y": 1}, "version": "7",
+                                    "work_pool_name": wp, "labels": {"team": "data"}, "schedules": [
+            {"schedule": {"interval": 86400, "anchor_date": "2026-03-01T01:30:00", "timezone": "America/New_York"}, "slug": "daily",
+             "parameters": {"y": 2}},
+            {"schedule": {"interval": 5400, "anchor_date": "2026-11-01T04:00:00Z", "timezone": "America/New_York"}},
+            {"schedule": {"interval": 60, "anchor_date": "2026-01-01T00:00:00Z"}, "active": False},
+        ]})
+        for sched in s.send("GET", f"/deployments/{d}/schedules").json():
+            s.name("schedule", sched["slug"] or str(sched["schedule"].get("interval")), sched["id"])
+        window = {"start_time": "2026-03-06T00:00:00Z", "end_time": "2026-03-12T00:00:00Z", "min_runs": 2, "max_runs": 10, "min_time": 0}
+        s.rec("schedule a window", "POST", f"/deployments/{d}/schedule", window)
+        s.rec("the daily runs across the change", "GET", f"/deployments/{d}", keep=lambda _: runs_of(s, d))
+        s.rec("again: nothing new", "POST", f"/deployments/{d}/schedule", window)
+        s.rec("still the same runs", "GET", f"/deployments/{d}", keep=lambda _: len(runs_of(s, d)))
+        s.rec("pause", "POST", f"/deployments/{d}/pause_deployment")
+        s.rec("the fall-back hour, while paused", "POST", f"/deployments/{d}/schedule",
+              {"start_time": "2026-11-01T03:00:00Z", "end_time": "2026-11-01T09:00:00Z", "max_runs": 6, "min_runs": 6})
+        s.rec("runs after", "GET", f"/deployments/{d}", keep=lambda _: runs_of(s, d))
+        s.rec("an unknown deployment", "POST", f"/deployments/{UNKNOWN}/schedule", {})
+        s.rec("a bad window", "POST", f"/deployments/{d}/schedule", {"start_time": "soon", "max_runs": "many"})
+
+    compare(servers, scenario)

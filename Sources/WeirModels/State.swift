@@ -17,6 +17,9 @@ public struct StateDetails: Sendable, Equatable {
     public var taskRunId: UUID?
     public var childFlowRunId: UUID?
     public var scheduledTime: Timestamp?
+    /// The UTC offset `scheduled_time` was written with (microseconds): the reference keeps a
+    /// datetime's offset in the state's JSON (a scheduled run's local time, a client's offset).
+    public var scheduledTimeOffset: Int64 = 0
     public var cacheKey: String?
     public var cacheExpiration: Timestamp?
     public var deferred: Bool? = false
@@ -41,6 +44,7 @@ public struct StateDetails: Sendable, Equatable {
         taskRunId = r["task_run_id"].uuid()
         childFlowRunId = r["child_flow_run_id"].uuid()
         scheduledTime = r["scheduled_time"].timestamp()
+        if scheduledTime != nil, case .string(let text)? = r["scheduled_time"].value { scheduledTimeOffset = Timestamp.utcOffset(ofISO8601: text) }
         cacheKey = r["cache_key"].string()
         cacheExpiration = r["cache_expiration"].timestamp()
         let d = r["deferred"]
@@ -71,7 +75,11 @@ extension StateDetails: JSONWritable {
         w.key("child_flow_run_id")
         w.uuid(childFlowRunId)
         w.key("scheduled_time")
-        w.date(scheduledTime)
+        if let scheduledTime, scheduledTimeOffset != 0 {
+            w.string(scheduledTime.description(offset: scheduledTimeOffset))
+        } else {
+            w.date(scheduledTime)
+        }
         w.key("cache_key")
         w.string(cacheKey)
         w.key("cache_expiration")

@@ -19,6 +19,7 @@ public struct PreventPendingTransitions: OrchestrationRule {
         guard let initial = t.initial, let proposed = t.proposed else { return }
         if initial.type == .PENDING, initial.name != proposed.name, proposed.name != "Pending" {
             t.proposed?.stateDetails.scheduledTime = initial.stateDetails.scheduledTime
+            t.proposed?.stateDetails.scheduledTimeOffset = initial.stateDetails.scheduledTimeOffset
             t.proposed?.stateDetails.deploymentConcurrencyLeaseId = initial.stateDetails.deploymentConcurrencyLeaseId
             return
         }
@@ -34,6 +35,7 @@ public struct CopyScheduledTime: OrchestrationRule {
     public func before(_ t: inout Transition) {
         guard let initial = t.initial, t.proposed != nil, t.proposed?.stateDetails.scheduledTime == nil else { return }
         t.proposed?.stateDetails.scheduledTime = initial.stateDetails.scheduledTime
+        t.proposed?.stateDetails.scheduledTimeOffset = initial.stateDetails.scheduledTimeOffset
     }
 }
 

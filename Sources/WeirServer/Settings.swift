@@ -48,6 +48,30 @@ public struct Settings: Sendable {
     public var lateRunsLoopSeconds = 5.0
     /// `PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS`: how far past its scheduled start a run is late.
     public var lateRunsAfterSeconds = 15.0
+    /// `PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED`: run the scheduler, which makes the runs of
+    /// deployments' schedules.
+    public var schedulerEnabled = true
+    /// `..._SCHEDULER_LOOP_SECONDS`: how often every deployment is looked at.
+    public var schedulerLoopSeconds = 60.0
+    /// `..._SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS`: how often recently changed deployments are.
+    public var schedulerRecentDeploymentsLoopSeconds = 5.0
+    /// `..._SCHEDULER_DEPLOYMENT_BATCH_SIZE`: deployments read per query.
+    public var schedulerDeploymentBatchSize = 100
+    /// `..._SCHEDULER_MAX_RUNS`, `_MIN_RUNS`, `_MAX_SCHEDULED_TIME`, `_MIN_SCHEDULED_TIME` (seconds):
+    /// how many runs, and how far ahead, each schedule gets.
+    public var schedulerMaxRuns = 100
+    public var schedulerMinRuns = 3
+    public var schedulerMaxScheduledTime = 100 * 86_400.0
+    public var schedulerMinScheduledTime = 3600.0
+    /// What `POST /deployments/{id}/schedule` and a scheduler pass schedule by default.
+    public var scheduleWindow: ScheduleWindow {
+        ScheduleWindow(
+            minTime: schedulerMinScheduledTime,
+            minRuns: schedulerMinRuns,
+            maxRuns: schedulerMaxRuns,
+            maxScheduledTime: schedulerMaxScheduledTime
+        )
+    }
     /// `WEIR_SERVER_SERVICES_STATISTICS_LOOP_SECONDS`: how often the query planner's statistics
     /// are checked and refreshed where the tables have changed enough (on PostgreSQL only the
     /// small tables autovacuum leaves alone).
@@ -100,6 +124,7 @@ public struct Settings: Sendable {
         if let b = try e.bool("PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED") { s.lateRunsEnabled = b }
         if let d = try e.seconds("PREFECT_SERVER_SERVICES_LATE_RUNS_LOOP_SECONDS", positive: true) { s.lateRunsLoopSeconds = d }
         if let d = try e.seconds("PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS", positive: false) { s.lateRunsAfterSeconds = d }
+        try readScheduler(e, into: &s)
         if let d = try e.seconds("WEIR_SERVER_SERVICES_STATISTICS_LOOP_SECONDS", positive: true) { s.statisticsLoopSeconds = d }
         if let n = try e.int("WEIR_SERVER_API_MAX_BODY_BYTES", 1024...Int(Int32.max)) { s.limits.maxBodyBytes = n }
         if let n = try e.int("WEIR_SERVER_API_MAX_JSON_DEPTH", 1...RequestLimits.depthCeiling) { s.limits.maxJSONDepth = n }
@@ -115,6 +140,26 @@ public struct Settings: Sendable {
             s.logLevel = parsed
         }
         return s
+    }
+}
+
+extension Settings {
+    /// The scheduler's settings, under `PREFECT_SERVER_SERVICES_SCHEDULER_*` or the older
+    /// `PREFECT_API_SERVICES_SCHEDULER_*` the reference also accepts.
+    static func readScheduler(_ e: EnvironmentReader, into s: inout Settings) throws {
+        func name(_ suffix: String) -> String {
+            let new = "PREFECT_SERVER_SERVICES_SCHEDULER_" + suffix
+            return e.string(new) == nil && e.string("PREFECT_API_SERVICES_SCHEDULER_" + suffix) != nil
+                ? "PREFECT_API_SERVICES_SCHEDULER_" + suffix : new
+        }
+        if let b = try e.bool(name("ENABLED")) { s.schedulerEnabled = b }
+        if let d = try e.seconds(name("LOOP_SECONDS"), positive: true) { s.schedulerLoopSeconds = d }
+        if let d = try e.seconds(name("RECENT_DEPLOYMENTS_LOOP_SECONDS"), positive: true) { s.schedulerRecentDeploymentsLoopSeconds = d }
+        if let n = try e.int(name("DEPLOYMENT_BATCH_SIZE"), 1...100_000) { s.schedulerDeploymentBatchSize = n }
+        if let n = try e.int(name("MAX_RUNS"), 0...100_000) { s.schedulerMaxRuns = n }
+        if let n = try e.int(name("MIN_RUNS"), 0...100_000) { s.schedulerMinRuns = n }
+        if let d = try e.seconds(name("MAX_SCHEDULED_TIME"), positive: false) { s.schedulerMaxScheduledTime = d }
+        if let d = try e.seconds(name("MIN_SCHEDULED_TIME"), positive: false) { s.schedulerMinScheduledTime = d }
     }
 }
 

@@ -126,6 +126,7 @@ extension StateDetails {
         taskRunId = try o.uuid("task_run_id")
         childFlowRunId = try o.uuid("child_flow_run_id")
         scheduledTime = try o.timestamp("scheduled_time")
+        if case .string(let text)? = o.value["scheduled_time"] { scheduledTimeOffset = Timestamp.utcOffset(ofISO8601: text) }
         cacheKey = try o.string("cache_key")
         cacheExpiration = try o.timestamp("cache_expiration")
         deferred = o.value["deferred"] == nil ? false : try o.bool("deferred")

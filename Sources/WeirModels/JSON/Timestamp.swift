@@ -201,6 +201,36 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         self.init(microseconds: Int64(micros))
     }
 
+    /// The offset written at the end of an ISO 8601 time, in microseconds (0 when none or `Z`).
+    public static func utcOffset(ofISO8601 text: String) -> Int64 {
+        let b = Array(text.utf8)
+        guard let t = b.firstIndex(where: { $0 == UInt8(ascii: "T") || $0 == UInt8(ascii: "t") || $0 == UInt8(ascii: " ") }) else { return 0 }
+        guard let signAt = b[(t + 1)...].firstIndex(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }) else { return 0 }
+        let digits = b[(signAt + 1)...].filter { $0 != UInt8(ascii: ":") }.map { Int64($0) - 48 }
+        guard digits.count >= 2, digits.allSatisfy({ (0...9).contains($0) }) else { return 0 }
+        let hours = digits[0] * 10 + digits[1]
+        let minutes = digits.count >= 4 ? digits[2] * 10 + digits[3] : 0
+        let magnitude = (hours * 3600 + minutes * 60) * 1_000_000
+        return b[signAt] == UInt8(ascii: "-") ? -magnitude : magnitude
+    }
+
+    /// pydantic's answer for this instant at a UTC offset: `2026-01-01T09:00:00-05:00`, the
+    /// plain `...Z` form at offset 0.
+    public func description(offset: Int64) -> String {
+        if offset == 0 { return description }
+        var s = Timestamp(microseconds: microseconds + offset).description
+        s.removeLast()
+        return s + Self.offsetSuffix(offset)
+    }
+
+    /// `+HH:MM` or `-HH:MM`.
+    public static func offsetSuffix(_ offset: Int64) -> String {
+        let minutes = abs(offset) / 60_000_000
+        let h = minutes / 60
+        let m = minutes % 60
+        return (offset < 0 ? "-" : "+") + (h < 10 ? "0" : "") + String(h) + ":" + (m < 10 ? "0" : "") + String(m)
+    }
+
     /// The first and last instants Python's `datetime` can hold (years 1 and 9999, UTC).
     public static let earliest = Timestamp(microseconds: -62_135_596_800_000_000)
     public static let latest = Timestamp(microseconds: 253_402_300_799_999_999)

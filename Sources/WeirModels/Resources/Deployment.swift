@@ -163,8 +163,8 @@ public struct DeploymentCreate: Sendable {
     public var name: String
     public var flowId: UUID
     public var paused = false
-    /// Each schedule as sent (`active`, `schedule`, `max_scheduled_runs`, `parameters`, `slug`).
-    public var schedules: [JSONValue] = []
+    /// Each schedule as given, its `schedule` normalised.
+    public var schedules: [DeploymentScheduleInput] = []
     public var concurrencyLimit: Int?
     public var concurrencyOptions: JSONValue?
     public var enforceParameterSchema = true
@@ -215,13 +215,13 @@ public struct DeploymentCreate: Sendable {
         return .object([("collision_strategy", .string(strategy.rawValue)), ("grace_period_seconds", grace.map { .number(String($0)) } ?? .null)])
     }
 
-    public static func read(_ field: JSONField) -> DeploymentCreate? {
+    public static func read(_ field: JSONField, now: Timestamp) -> DeploymentCreate? {
         let known = updatable
         guard let r = field.model(known: known) else { return nil }
         let name = r.required("name")?.name()
         let flowId = r.required("flow_id")?.uuid()
         var c = DeploymentCreate(name: name ?? "", flowId: flowId ?? UUID())
-        readFields(r, into: &c)
+        readFields(r, into: &c, now: now)
         guard name != nil, flowId != nil, field.context.issues.isEmpty else { return nil }
         return c
     }
@@ -229,14 +229,14 @@ public struct DeploymentCreate: Sendable {
     /// Reads a `PATCH /deployments/{id}` body (`DeploymentUpdate`): the fields of a creation
     /// but no name or flow; only the keys given change (``present``), and a null `job_variables`
     /// changes nothing, as the reference's update leaves it.
-    public static func readUpdate(_ field: JSONField) -> DeploymentCreate? {
+    public static func readUpdate(_ field: JSONField, now: Timestamp) -> DeploymentCreate? {
         var known = updatable
         // (`DeploymentUpdate` has no labels: like a name or flow, they are refused as extra.)
         known.subtract(["name", "flow_id", "labels"])
         guard let r = field.model(known: known) else { return nil }
         var c = DeploymentCreate(name: "", flowId: UUID())
         c.isUpdate = true
-        readFields(r, into: &c)
+        readFields(r, into: &c, now: now)
         if r["job_variables"].value == .null { c.present.remove("job_variables") }
         guard field.context.issues.isEmpty else { return nil }
         return c
@@ -251,16 +251,12 @@ public struct DeploymentCreate: Sendable {
     ]
 
     /// The fields a creation and an update share.
-    static func readFields(_ r: ObjectReader, into c: inout DeploymentCreate) {
+    static func readFields(_ r: ObjectReader, into c: inout DeploymentCreate, now: Timestamp) {
         if case .object(let pairs) = r.value { c.present = Set(pairs.map(\.0)) }
         c.paused = r["paused"].bool() ?? false
-        c.schedules =
-            r["schedules"].list { f -> JSONValue? in
-                guard let s = f.model(known: ["active", "schedule", "max_scheduled_runs", "parameters", "slug", "replaces"]) else { return nil }
-                // An update may match an existing schedule by slug without giving one.
-                if c.isUpdate { _ = s["schedule"].isAbsentOrNull ? nil : s["schedule"].object() } else { _ = s.required("schedule")?.object() }
-                return s.value
-            } ?? []
+        // In an update, a schedule may match an existing one by slug without giving a schedule.
+        let update = c.isUpdate
+        c.schedules = r["schedules"].list { DeploymentScheduleInput.read($0, update: update, now: now) } ?? []
         if let limit = r["concurrency_limit"].int() {
             if limit <= 0 { r["concurrency_limit"].fail("greater_than", "Input should be greater than 0", ctx: .object([("gt", .number("0"))])) }
             c.concurrencyLimit = limit

@@ -286,6 +286,18 @@ public struct JSONField {
         return nil
     }
 
+    /// A plain pydantic `datetime` (not Prefect's `DateTime`, which also parses loose strings):
+    /// ISO 8601 or epoch seconds; a string that is neither fails with pydantic's parsing error.
+    public func plainDatetime() -> Timestamp? {
+        guard let value = present else { return nil }
+        if case .string(let text) = value, Timestamp(iso8601: text) == nil {
+            let reason = text.count < 10 ? "input is too short" : "invalid character in year"
+            fail("datetime_from_date_parsing", "Input should be a valid datetime or date, \(reason)", ctx: .object([("error", .string(reason))]))
+            return nil
+        }
+        return timestamp()
+    }
+
     /// Reads this field as a model object with the given known keys.
     public func model(forbidExtra: Bool = true, known: Set<String>) -> ObjectReader? {
         guard let value else { return nil }

@@ -22,6 +22,63 @@ struct DeploymentController {
         api.post("deployments/:id/resume_deployment", use: resume)
         api.post("deployments/:id/create_flow_run", use: createFlowRun)
         api.post("deployments/get_scheduled_flow_runs", use: scheduledRuns)
+        api.get("deployments/:id/schedules", use: schedules)
+        api.post("deployments/:id/schedules", use: createSchedules)
+        api.patch("deployments/:id/schedules/:schedule", use: updateSchedule)
+        api.delete("deployments/:id/schedules/:schedule", use: deleteSchedule)
+        api.post("deployments/:id/schedule", use: scheduleRuns)
+    }
+
+    /// `GET /deployments/{id}/schedules`: most recently updated first.
+    @Sendable func schedules(_ request: Request, context: WeirContext) async throws -> Response {
+        guard let schedules = try await store.deployments.schedules(try context.parameters.uuid("id")) else {
+            throw APIError.notFound("Deployment not found.")
+        }
+        return .json(JSONValue.array(schedules))
+    }
+
+    /// `POST /deployments/{id}/schedules`: a list of `DeploymentScheduleCreate`; 201 with the new ones.
+    @Sendable func createSchedules(_ request: Request, context: WeirContext) async throws -> Response {
+        let id = try context.parameters.uuid("id")
+        let now = Timestamp.now()
+        let inputs = try await request.body(settings.limits).model { f -> [DeploymentScheduleInput]? in
+            f.list { DeploymentScheduleInput.read($0, update: false, now: now) }
+        }
+        guard let created = try await store.deployments.createSchedules(id, inputs, now: now) else {
+            throw APIError.notFound("Deployment not found.")
+        }
+        return .json(JSONValue.array(created), status: .created)
+    }
+
+    /// `PATCH /deployments/{id}/schedules/{schedule_id}`: 204.
+    @Sendable func updateSchedule(_ request: Request, context: WeirContext) async throws -> Response {
+        let id = try context.parameters.uuid("id")
+        let schedule = try context.parameters.uuid("schedule")
+        let now = Timestamp.now()
+        let input = try await request.body(settings.limits).model { DeploymentScheduleInput.read($0, update: true, now: now) }
+        switch try await store.deployments.updateSchedule(id, schedule: schedule, input, now: now) {
+        case .done: return .noContent
+        case .noDeployment: throw APIError.notFound("Deployment not found.")
+        case .noSchedule: throw APIError.notFound("Schedule not found.")
+        }
+    }
+
+    /// `DELETE /deployments/{id}/schedules/{schedule_id}`: 204.
+    @Sendable func deleteSchedule(_ request: Request, context: WeirContext) async throws -> Response {
+        switch try await store.deployments.deleteSchedule(try context.parameters.uuid("id"), schedule: try context.parameters.uuid("schedule")) {
+        case .done: return .noContent
+        case .noDeployment: throw APIError.notFound("Deployment not found.")
+        case .noSchedule: throw APIError.notFound("Schedule not found.")
+        }
+    }
+
+    /// `POST /deployments/{id}/schedule`: makes the runs of the deployment's active schedules for
+    /// the window given (a paused deployment too; an unknown one makes none); 200 `null`.
+    @Sendable func scheduleRuns(_ request: Request, context: WeirContext) async throws -> Response {
+        let id = try context.parameters.uuid("id")
+        let window = try await request.body(settings.limits).query { try ScheduleWindow.read($0, defaults: settings.scheduleWindow) }
+        _ = try await store.deployments.scheduleRuns(id, window)
+        return .json(JSONNull())
     }
 
     /// `POST /deployments/get_scheduled_flow_runs`: a runner's poll, a plain list of flow runs.
@@ -34,7 +91,8 @@ struct DeploymentController {
     @Sendable func create(_ request: Request, context: WeirContext) async throws -> Response {
         var body = try await request.body(settings.limits)
         body.json = DeploymentCreate.settingParameters(body.json)
-        let create = try body.model(DeploymentCreate.read)
+        let now = Timestamp.now()
+        let create = try body.model { DeploymentCreate.read($0, now: now) }
         let creator = try request.automationCreator()
         let (deployment, created) = try await store.deployments.upsert(create, createdBy: creator, updatedBy: creator)
         return .json(deployment, status: created ? .created : .ok)
@@ -50,7 +108,8 @@ struct DeploymentController {
     /// `PATCH /deployments/{id}`: 204; only the fields given change.
     @Sendable func update(_ request: Request, context: WeirContext) async throws -> Response {
         let id = try context.parameters.uuid("id")
-        let update = try await request.body(settings.limits).model(DeploymentCreate.readUpdate)
+        let now = Timestamp.now()
+        let update = try await request.body(settings.limits).model { DeploymentCreate.readUpdate($0, now: now) }
         guard try await store.deployments.update(id, update) else {
             throw APIError.notFound("Deployment not found.")
         }

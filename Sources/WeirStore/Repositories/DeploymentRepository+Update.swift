@@ -39,7 +39,9 @@ extension DeploymentRepository {
                 cols.set("work_queue_id", try await Self.resolveQueue(db, pool: nil, queue: queue, now: now).stored)
             }
             if c.present.contains("schedules") {
-                cols.set("schedules", try Self.updatedSchedules(existing, c.schedules, deployment: id, now: now).jsonText)
+                let schedules = try Self.updatedSchedules(existing, c.schedules, deployment: id, now: now)
+                if case .array(let items) = schedules { try Self.checkSlugsUnique(items) }
+                cols.set("schedules", schedules.jsonText)
             }
             cols.set("updated", now.microseconds)
             try await mapIntegrity { try await db.raw(cols.update("deployment", id: id)).run() }
@@ -57,35 +59,28 @@ extension DeploymentRepository {
     /// The schedules after an update that gives `requested`: when the existing and requested
     /// schedules all have slugs, those matching a slug (or `replaces`) are updated in place and
     /// the others created; otherwise all are replaced. The reference's 422s for ambiguous requests.
-    static func updatedSchedules(_ d: Deployment, _ requested: [JSONValue], deployment: UUID, now: Timestamp) throws -> JSONValue {
+    /// Listed most recently updated first, as the reference lists them.
+    static func updatedSchedules(_ d: Deployment, _ requested: [DeploymentScheduleInput], deployment: UUID, now: Timestamp) throws -> JSONValue {
         guard case .array(let current) = try d.schedules.parsed() else { throw StoreError.integrity }
         func slug(_ s: JSONValue) -> String? { if case .string(let v)? = s["slug"] { v } else { nil } }
-        func fresh(_ s: JSONValue) -> JSONValue {
-            .object([
-                ("id", .string(UUID().lowercased)), ("created", .string(now.description)), ("updated", .string(now.description)),
-                ("deployment_id", .string(deployment.lowercased)), ("schedule", s["schedule"] ?? .null),
-                ("active", s["active"].flatMap { $0 == .null ? nil : $0 } ?? .bool(true)), ("max_scheduled_runs", .null),
-                ("parameters", s["parameters"] ?? .emptyObject), ("slug", s["slug"] ?? .null),
-            ])
-        }
-        let allProvidedHaveSlugs = requested.allSatisfy { slug($0) != nil }
+        let allProvidedHaveSlugs = requested.allSatisfy { $0.slug != nil }
         let allExistingHaveSlugs = !current.isEmpty && current.allSatisfy { slug($0) != nil }
         if allProvidedHaveSlugs && allExistingHaveSlugs {
             let currentSlugs = current.compactMap(slug)
             var replaced: [String: String] = [:]
             for s in requested {
-                if case .string(let old)? = s["replaces"] {
+                if let old = s.replaces {
                     if replaced[old] != nil {
                         throw StoreError.unprocessable("Multiple schedules have 'replaces' targeting the same slug: \(old)")
                     }
-                    replaced[old] = slug(s) ?? ""
+                    replaced[old] = s.slug ?? ""
                 }
             }
             var out = current
             for s in requested {
-                let newSlug = slug(s) ?? ""
+                let newSlug = s.slug ?? ""
                 var target = newSlug
-                if case .string(let old)? = s["replaces"] {
+                if let old = s.replaces {
                     if currentSlugs.contains(newSlug), replaced[newSlug] == nil {
                         throw StoreError.unprocessable(
                             "Cannot rename schedule from '\(old)' to '\(newSlug)': a schedule with slug '\(newSlug)' already exists."
@@ -93,17 +88,12 @@ extension DeploymentRepository {
                     }
                     target = old
                 }
-                // Listed most recently updated first: each schedule touched moves to the front.
-                if let i = out.firstIndex(where: { slug($0) == target }), case .object(var pairs) = out[i] {
-                    for key in ["schedule", "active", "parameters", "slug"] {
-                        guard let v = s[key], v != .null || key == "parameters" else { continue }
-                        if let k = pairs.firstIndex(where: { $0.0 == key }) { pairs[k].1 = v } else { pairs.append((key, v)) }
-                    }
-                    if let k = pairs.firstIndex(where: { $0.0 == "updated" }) { pairs[k].1 = .string(now.description) }
+                if let i = out.firstIndex(where: { slug($0) == target }) {
+                    let updated = s.applied(to: out[i], now: now)
                     out.remove(at: i)
-                    out.insert(.object(pairs), at: 0)
-                } else if s["schedule"] != nil, s["schedule"] != .null {
-                    out.insert(fresh(s), at: 0)
+                    out.insert(updated, at: 0)
+                } else if s.schedule != nil {
+                    out.insert(s.stored(id: UUID(), deployment: deployment, now: now), at: 0)
                 } else {
                     throw StoreError.unprocessable("Unable to create new deployment schedules without a schedule configuration.")
                 }
@@ -113,6 +103,13 @@ extension DeploymentRepository {
         if !allProvidedHaveSlugs && allExistingHaveSlugs {
             throw StoreError.unprocessable("Please provide a slug for each schedule in your request to ensure schedules are updated correctly.")
         }
-        return .array(requested.filter { $0["schedule"] != nil && $0["schedule"] != .null }.reversed().map(fresh))
+        // Replaced as the reference recreates them: without `max_scheduled_runs`.
+        return .array(
+            requested.filter { $0.schedule != nil }.reversed().map { s in
+                var s = s
+                s.maxScheduledRuns = nil
+                return s.stored(id: UUID(), deployment: deployment, now: now)
+            }
+        )
     }
 }

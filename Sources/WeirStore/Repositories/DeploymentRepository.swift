@@ -131,15 +131,15 @@ public struct DeploymentRepository: Sendable {
                 .first()
             let id = try existing.map { try $0.uuid("id") } ?? UUID()
             // The reference lists schedules most recently updated first: the last given first.
+            // (The reference's create drops each schedule's `max_scheduled_runs`.)
             let schedules = JSONValue.array(
                 c.schedules.reversed().map { s in
-                    .object([
-                        ("id", .string(UUID().lowercased)), ("created", .string(now.description)), ("updated", .string(now.description)),
-                        ("deployment_id", .string(id.lowercased)), ("schedule", s["schedule"] ?? .null), ("active", s["active"] ?? .bool(true)),
-                        ("max_scheduled_runs", .null), ("parameters", s["parameters"] ?? .emptyObject), ("slug", s["slug"] ?? .null),
-                    ])
+                    var s = s
+                    s.maxScheduledRuns = nil
+                    return s.stored(id: UUID(), deployment: id, now: now)
                 }
             )
+            if case .array(let items) = schedules { try Self.checkSlugsUnique(items) }
             var cols = Columns()
             func set(_ key: String, _ column: String? = nil, _ value: (any Encodable & Sendable)?) {
                 if existing == nil || c.present.contains(key) { cols.set(column ?? key, value) }

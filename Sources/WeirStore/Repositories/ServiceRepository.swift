@@ -54,3 +54,55 @@ public struct ServiceRepository: Sendable {
         return marked.map(LatePass.marked) ?? .skipped
     }
 }
+
+/// The scheduler service's store side.
+extension ServiceRepository {
+    /// The advisory lock key of a scheduling pass over one deployment.
+    static let schedulerLock: Int64 = 0x5745_4952_0102
+
+    /// Deployments the scheduler looks at, in id order after `after`: not paused, with schedules,
+    /// and (for the recent-deployments loop) updated since `updatedSince`.
+    public func deploymentsToSchedule(after: UUID?, limit: Int, updatedSince: Timestamp?) async throws -> [UUID] {
+        var sql: SQLQueryString = "SELECT id FROM deployment WHERE paused = 0 AND schedules != '[]'"
+        if let after { sql = sql + " AND id > \(bind: after.lowercased)" }
+        if let updatedSince { sql = sql + " AND updated >= \(bind: updatedSince.microseconds)" }
+        sql = sql + " ORDER BY id LIMIT \(bind: limit)"
+        let query = sql
+        return try await backend.read { db in try await db.raw(query).all().map { try $0.uuid("id") } }
+    }
+
+    /// One scheduler pass over a deployment: when any active schedule needs runs
+    /// (``Scheduling/needsRuns(futureRuns:lastStart:now:minRuns:minScheduledTime:)``), the runs of
+    /// the window from `now` are made. The number made, or nil when another replica held the lock.
+    public func scheduleDeployment(_ id: UUID, _ window: ScheduleWindow, now: Timestamp = .now()) async throws -> Int? {
+        let createdById = backend.dialect.jsonText(SQLColumn("created_by"), field: "id")
+        return try await backend.writeExclusively(key: Self.schedulerLock) { db -> Int in
+            guard let row = try await db.raw("SELECT paused, schedules FROM deployment WHERE id = \(bind: id.lowercased)").first(),
+                try !row.bool("paused"), case .array(let schedules) = try row.jsonValue("schedules")
+            else { return 0 }
+            var needed = false
+            for s in schedules where s["active"] != .bool(false) {
+                guard case .string(let scheduleId)? = s["id"], let spec = s["schedule"], let schedule = Schedule(stored: spec), schedule.isComputable
+                else { continue }
+                let stats = try await db.raw(
+                    """
+                    SELECT count(*) AS n, max(next_scheduled_start_time) AS last FROM flow_run
+                    WHERE deployment_id = \(bind: id.lowercased) AND state_type = 'SCHEDULED' AND auto_scheduled = 1
+                    AND next_scheduled_start_time >= \(bind: now.microseconds) AND \(createdById) = \(bind: scheduleId)
+                    """
+                ).first()
+                let count = try stats?.int("n") ?? 0
+                let last = try stats?.optTimestamp("last")
+                if Scheduling.needsRuns(futureRuns: count, lastStart: last, now: now, minRuns: window.minRuns, minScheduledTime: window.minTime) {
+                    needed = true
+                    break
+                }
+            }
+            guard needed else { return 0 }
+            var w = window
+            w.start = now
+            w.end = now.adding(seconds: window.maxScheduledTime)
+            return try await DeploymentRepository.scheduleRuns(db, id, w, now: now).count
+        }
+    }
+}
