@@ -365,7 +365,7 @@ def test_deployment_schedules(servers):
 
 
 def test_deployment_schedule_runs(servers):
-    """POST /deployments/{id}/schedule: the runs of the active interval schedules for a window,
+    """POST /deployments/{id}/schedule: the runs of the active interval and cron schedules for a window,
     as the reference makes them (expected times across a daylight saving change, idempotency
     keys with the local time and offset, tags, parameters, labels, created_by, the scheduled
     state), made once however often it is asked; a paused deployment still gets them; an
@@ -386,9 +386,11 @@ def test_deployment_schedule_runs(servers):
              "parameters": {"y": 2}},
             {"schedule": {"interval": 5400, "anchor_date": "2026-11-01T04:00:00Z", "timezone": "America/New_York"}},
             {"schedule": {"interval": 60, "anchor_date": "2026-01-01T00:00:00Z"}, "active": False},
+            {"schedule": {"cron": "30 1 * * *", "timezone": "America/New_York"}, "slug": "cron-daily"},
+            {"schedule": {"cron": "0 */6 * * 1-5", "day_or": False}},
         ]})
         for sched in s.send("GET", f"/deployments/{d}/schedules").json():
-            s.name("schedule", sched["slug"] or str(sched["schedule"].get("interval")), sched["id"])
+            s.name("schedule", sched["slug"] or str(sched["schedule"].get("interval") or sched["schedule"].get("cron")), sched["id"])
         window = {"start_time": "2026-03-06T00:00:00Z", "end_time": "2026-03-12T00:00:00Z", "min_runs": 2, "max_runs": 10, "min_time": 0}
         s.rec("schedule a window", "POST", f"/deployments/{d}/schedule", window)
         s.rec("the daily runs across the change", "GET", f"/deployments/{d}", keep=lambda _: runs_of(s, d))

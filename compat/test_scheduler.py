@@ -1,6 +1,6 @@
 """The scheduler service, compared by outcome with the reference's: the same deployments and
 schedules on a reference running its scheduler and on a weir running its own, and the same runs
-come out (expected start times, idempotency keys with local times, tags, parameters, who made
+come out (interval and cron schedules: expected start times, idempotency keys with local times, tags, parameters, who made
 them); inactive schedules and paused deployments get none; changing a schedule replaces the
 future runs; with two replicas on one PostgreSQL database each run is made once."""
 
@@ -29,6 +29,7 @@ def _setup(h: httpx.Client, tag: str, anchor: str) -> dict[str, str]:
             {"schedule": {"interval": 86400, "anchor_date": anchor, "timezone": "America/New_York"}, "slug": "daily", "parameters": {"p": 1}},
             {"schedule": {"interval": 7200, "anchor_date": anchor}},
             {"schedule": {"interval": 600, "anchor_date": anchor}, "active": False},
+            {"schedule": {"cron": "17 */5 * * *", "timezone": "Europe/Paris"}, "slug": "cron"},
         ]},
         "paused": {"paused": True, "schedules": [{"schedule": {"interval": 3600, "anchor_date": anchor}}]},
     }
@@ -78,7 +79,7 @@ def test_scheduler_makes_the_runs_the_reference_makes():
             expected, got = _settled(ref, ref_names), _settled(weir, weir_names)
             assert got == expected
             # Three runs of each active schedule (the scheduler's minimum), none of the paused deployment.
-            assert sorted(r["created_by"]["id"] for r in got) == ["@schedule:live:7200.0"] * 3 + ["@schedule:live:daily"] * 3
+            assert sorted(r["created_by"]["id"] for r in got) == ["@schedule:live:7200.0"] * 3 + ["@schedule:live:cron"] * 3 + ["@schedule:live:daily"] * 3
             # Changing a schedule replaces the future auto-scheduled runs, on both.
             for h, names in ((ref, ref_names), (weir, weir_names)):
                 dep = next(k for k, v in names.items() if v == "@deployment:live")
@@ -86,7 +87,7 @@ def test_scheduler_makes_the_runs_the_reference_makes():
                 r = h.patch(f"/deployments/{dep}/schedules/{sched}", json={"active": False})
                 assert r.status_code == 204, r.text
             expected, got = _settled(ref, ref_names), _settled(weir, weir_names)
-            assert got == expected and [r["created_by"]["display_value"] for r in got] == ["IntervalSchedule"] * 3
+            assert got == expected and sorted(r["created_by"]["display_value"] for r in got) == ["IntervalSchedule"] * 3 + ["cron"] * 3
 
 
 SERVED = """

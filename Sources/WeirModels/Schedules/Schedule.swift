@@ -26,14 +26,17 @@ public enum Schedule: Sendable, Equatable {
     }
 
     /// Whether Weir computes this kind's dates yet (see ``dates(n:start:end:)``).
-    public var isComputable: Bool { if case .interval = self { true } else { false } }
+    public var isComputable: Bool { if case .rrule = self { false } else { true } }
 
     /// Up to `n` dates from `start` to `end` (instants in microseconds), or nil for a kind whose
-    /// arithmetic Weir does not have yet (cron and RRule: stored and answered, no runs made).
+    /// arithmetic Weir does not have yet (RRule: stored and answered, no runs made).
     public func dates(n: Int?, start: Int64, end: Int64?) -> [Int64]? {
         switch self {
         case .interval(let s): return s.dates(n: n, start: start, end: end)
-        case .cron, .rrule: return nil
+        case .cron(let cron, _, let dayOr):
+            guard let schedule = try? CronSchedule(cron: cron, zone: zone, dayOr: dayOr) else { return [] }
+            return schedule.dates(n: n, start: start, end: end)
+        case .rrule: return nil
         }
     }
 
@@ -137,22 +140,17 @@ public enum Schedule: Sendable, Equatable {
         ])
     }
 
-    /// `CronSchedule`: `cron` (a cron string; see ``looksLikeCron(_:)``), `timezone` (validated;
-    /// null when absent), `day_or` (true when absent).
+    /// `CronSchedule`: `cron` (validated as croniter reads it, ``CronSchedule``), `timezone`
+    /// (validated; null when absent), `day_or` (true when absent).
     static func readCron(_ f: JSONField, now: Timestamp) -> JSONValue? {
         guard let r = object(f) else { return nil }
         var cron: String?
         if let c = r.required("cron"), let s = c.string() {
-            if !looksLikeCron(s) {
-                c.fail("value_error", "Value error, Invalid cron string: \"\(s)\"", ctx: .object([("error", .emptyObject)]))
-            } else if s.split(separator: " ").contains(where: { ["r", "h"].contains($0.lowercased()) }) {
-                c.fail(
-                    "value_error",
-                    "Value error, Random and Hashed expressions are unsupported, received: \"\(s)\"",
-                    ctx: .object([("error", .emptyObject)])
-                )
-            } else {
+            do {
+                _ = try CronSchedule(cron: s)
                 cron = s
+            } catch {
+                c.fail("value_error", "Value error, \(error.message)", ctx: .object([("error", .emptyObject)]))
             }
         }
         var timezone: String?
@@ -302,31 +300,6 @@ extension Schedule {
         var s = Timestamp(microseconds: instant + offset).description
         s.removeLast()
         return s.replacingOccurrences(of: "T", with: " ") + Timestamp.offsetSuffix(offset)
-    }
-
-    /// A coarse cron check until Weir has croniter's parser: an `@` alias croniter knows, or five
-    /// to seven fields of `*`, `?`, numbers in each field's range, ranges, steps, lists, names
-    /// (months and weekdays) and `L W #`.
-    static func looksLikeCron(_ s: String) -> Bool {
-        let aliases: Set<String> = ["@midnight", "@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually"]
-        let trimmed = s.trimmingCharacters(in: .whitespaces)
-        if trimmed.hasPrefix("@") { return aliases.contains(trimmed.lowercased()) }
-        let fields = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard (5...7).contains(fields.count) else { return false }
-        let ranges: [ClosedRange<Int>] = [0...59, 0...23, 1...31, 1...12, 0...7, 0...59, 1970...2099]
-        for (i, field) in fields.enumerated() {
-            guard field.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "*,-/?#".contains($0)) }) else { return false }
-            for item in field.split(separator: ",", omittingEmptySubsequences: false) {
-                let stepParts = item.split(separator: "/", omittingEmptySubsequences: false)
-                guard !item.isEmpty, stepParts.count <= 2 else { return false }
-                if stepParts.count == 2 { guard let step = Int(stepParts[1]), step > 0 else { return false } }
-                for bound in stepParts[0].split(separator: "-", omittingEmptySubsequences: false) {
-                    if let n = Int(bound), !ranges[i].contains(n) { return false }
-                    if bound.isEmpty { return false }
-                }
-            }
-        }
-        return true
     }
 
     /// A coarse RRule check until Weir has dateutil's parser, with dateutil's messages for what it
