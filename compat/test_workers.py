@@ -132,3 +132,49 @@ def test_process_worker_runs_a_deployment(api_url, http, uniq, tmp_path):
     assert len(workers) == 1 and workers[0]["name"].startswith("ProcessWorker")
     assert http.get(f"/work_pools/{pool}").json()["status"] == "READY"
     assert _logged(http, run_id, "ran with 4")
+
+
+FOREMAN = {"PREFECT_SERVER_SERVICES_FOREMAN_ENABLED": "true", "PREFECT_SERVER_SERVICES_FOREMAN_LOOP_SECONDS": "0.5",
+           "PREFECT_SERVER_SERVICES_FOREMAN_INACTIVITY_HEARTBEAT_MULTIPLE": "1",
+           "PREFECT_SERVER_SERVICES_FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS": "2",
+           "PREFECT_SERVER_SERVICES_FOREMAN_WORK_QUEUE_LAST_POLLED_TIMEOUT_SECONDS": "2"}
+
+
+def test_readiness_follows_polls_and_heartbeats_and_the_foreman_takes_it_back(uniq):
+    """A heartbeat makes a pool READY, a poll its queues and their deployments; when the worker
+    stops (heartbeat interval 1 s) the foreman marks it OFFLINE and the pool, queue and deployment
+    NOT_READY; every change of status is an event shaped as the reference's."""
+    from servers import weir_server_process
+
+    with weir_server_process(**FOREMAN) as url, httpx.Client(base_url=url, timeout=30) as h:
+        pool = f"fm-{uniq}"
+        assert h.post("/work_pools/", json={"name": pool, "type": "process"}).status_code == 201
+        flow = h.post("/flows/", json={"name": f"fm-{uniq}"}).json()
+        dep = h.post("/deployments/", json={"name": "d", "flow_id": flow["id"], "work_pool_name": pool}).json()
+        assert (dep["status"], h.get(f"/work_pools/{pool}").json()["status"]) == ("NOT_READY", "NOT_READY")
+        assert h.post(f"/work_pools/{pool}/workers/heartbeat", json={"name": "w", "heartbeat_interval_seconds": 1}).status_code == 204
+        assert h.post(f"/work_pools/{pool}/get_scheduled_flow_runs", json={}).status_code == 200
+        queue = h.post(f"/work_pools/{pool}/queues/filter", json={}).json()[0]
+        assert (h.get(f"/work_pools/{pool}").json()["status"], queue["status"], h.get(f"/deployments/{dep['id']}").json()["status"]) == (
+            "READY", "READY", "READY")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            statuses = (h.get(f"/work_pools/{pool}").json()["status"], h.post(f"/work_pools/{pool}/queues/filter", json={}).json()[0]["status"],
+                        h.get(f"/deployments/{dep['id']}").json()["status"])
+            if statuses == ("NOT_READY",) * 3:
+                break
+            time.sleep(0.5)
+        assert statuses == ("NOT_READY",) * 3
+        workers = h.post(f"/work_pools/{pool}/workers/filter", json={"workers": {"status": {"any_": ["OFFLINE"]}}}).json()
+        assert [w["name"] for w in workers] == ["w"]
+        events = h.post("/events/filter", json={"filter": {"event": {"prefix": ["prefect.work-pool.", "prefect.work-queue.", "prefect.deployment."]},
+                                                           "order": "ASC"}}).json()["events"]
+        names = [e["event"] for e in events]
+        for kind in ("work-pool", "work-queue", "deployment"):
+            assert names.index(f"prefect.{kind}.ready") < names.index(f"prefect.{kind}.not-ready"), names
+        ready = next(e for e in events if e["event"] == "prefect.deployment.ready")
+        assert ready["resource"] == {"prefect.resource.id": f"prefect.deployment.{dep['id']}", "prefect.resource.name": "d"}
+        assert [r["prefect.resource.role"] for r in ready["related"]] == ["flow", "work-queue", "work-pool"]
+        queue_event = next(e for e in events if e["event"] == "prefect.work-queue.not-ready")
+        assert queue_event["resource"]["prefect.resource.role"] == "work-queue"
+        assert queue_event["related"][0]["prefect.work-pool.type"] == "process"

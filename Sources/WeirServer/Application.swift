@@ -66,6 +66,7 @@ public func buildApplication(settings: Settings, logger: Logger = Logger(label: 
     if store.backend.dialect == .postgres { services.append(EventRelayService(store: store, hub: hub, logger: logger)) }
     if settings.lateRunsEnabled { services.append(LateRunsService(store: store, settings: settings, logger: logger)) }
     if settings.schedulerEnabled { services.append(SchedulerService(store: store, settings: settings, logger: logger)) }
+    if settings.foremanEnabled { services.append(ForemanService(store: store, settings: settings, logger: logger)) }
     services.append(StatisticsService(store: store, settings: settings, logger: logger))
     return Application(
         router: router,

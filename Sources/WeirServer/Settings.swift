@@ -72,6 +72,17 @@ public struct Settings: Sendable {
             maxScheduledTime: schedulerMaxScheduledTime
         )
     }
+    /// `PREFECT_SERVER_SERVICES_FOREMAN_ENABLED`: run the foreman, which marks silent workers
+    /// OFFLINE and pools, queues and deployments nobody polls NOT_READY.
+    public var foremanEnabled = true
+    /// `..._FOREMAN_LOOP_SECONDS`, `_INACTIVITY_HEARTBEAT_MULTIPLE`,
+    /// `_FALLBACK_HEARTBEAT_INTERVAL_SECONDS`, `_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS`,
+    /// `_WORK_QUEUE_LAST_POLLED_TIMEOUT_SECONDS`.
+    public var foremanLoopSeconds = 15.0
+    public var foremanInactivityHeartbeatMultiple = 3
+    public var foremanFallbackHeartbeatIntervalSeconds = 30
+    public var foremanDeploymentLastPolledTimeoutSeconds = 60.0
+    public var foremanWorkQueueLastPolledTimeoutSeconds = 60.0
     /// `WEIR_SERVER_SERVICES_STATISTICS_LOOP_SECONDS`: how often the query planner's statistics
     /// are checked and refreshed where the tables have changed enough (on PostgreSQL only the
     /// small tables autovacuum leaves alone).
@@ -125,6 +136,7 @@ public struct Settings: Sendable {
         if let d = try e.seconds("PREFECT_SERVER_SERVICES_LATE_RUNS_LOOP_SECONDS", positive: true) { s.lateRunsLoopSeconds = d }
         if let d = try e.seconds("PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS", positive: false) { s.lateRunsAfterSeconds = d }
         try readScheduler(e, into: &s)
+        try readForeman(e, into: &s)
         if let d = try e.seconds("WEIR_SERVER_SERVICES_STATISTICS_LOOP_SECONDS", positive: true) { s.statisticsLoopSeconds = d }
         if let n = try e.int("WEIR_SERVER_API_MAX_BODY_BYTES", 1024...Int(Int32.max)) { s.limits.maxBodyBytes = n }
         if let n = try e.int("WEIR_SERVER_API_MAX_JSON_DEPTH", 1...RequestLimits.depthCeiling) { s.limits.maxJSONDepth = n }
@@ -160,6 +172,23 @@ extension Settings {
         if let n = try e.int(name("MIN_RUNS"), 0...100_000) { s.schedulerMinRuns = n }
         if let d = try e.seconds(name("MAX_SCHEDULED_TIME"), positive: false) { s.schedulerMaxScheduledTime = d }
         if let d = try e.seconds(name("MIN_SCHEDULED_TIME"), positive: false) { s.schedulerMinScheduledTime = d }
+    }
+}
+
+extension Settings {
+    /// The foreman's settings, under `PREFECT_SERVER_SERVICES_FOREMAN_*` or the older
+    /// `PREFECT_API_SERVICES_FOREMAN_*`.
+    static func readForeman(_ e: EnvironmentReader, into s: inout Settings) throws {
+        func name(_ suffix: String) -> String {
+            let new = "PREFECT_SERVER_SERVICES_FOREMAN_" + suffix
+            return e.string(new) == nil && e.string("PREFECT_API_SERVICES_FOREMAN_" + suffix) != nil ? "PREFECT_API_SERVICES_FOREMAN_" + suffix : new
+        }
+        if let b = try e.bool(name("ENABLED")) { s.foremanEnabled = b }
+        if let d = try e.seconds(name("LOOP_SECONDS"), positive: true) { s.foremanLoopSeconds = d }
+        if let n = try e.int(name("INACTIVITY_HEARTBEAT_MULTIPLE"), 1...1_000_000) { s.foremanInactivityHeartbeatMultiple = n }
+        if let n = try e.int(name("FALLBACK_HEARTBEAT_INTERVAL_SECONDS"), 1...100_000_000) { s.foremanFallbackHeartbeatIntervalSeconds = n }
+        if let d = try e.seconds(name("DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS"), positive: true) { s.foremanDeploymentLastPolledTimeoutSeconds = d }
+        if let d = try e.seconds(name("WORK_QUEUE_LAST_POLLED_TIMEOUT_SECONDS"), positive: true) { s.foremanWorkQueueLastPolledTimeoutSeconds = d }
     }
 }
 

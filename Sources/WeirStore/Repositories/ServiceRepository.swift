@@ -106,3 +106,82 @@ extension ServiceRepository {
         }
     }
 }
+
+/// The foreman's store side.
+extension ServiceRepository {
+    /// The advisory lock key of a foreman pass.
+    static let foremanLock: Int64 = 0x5745_4952_0103
+
+    /// What one foreman pass changed.
+    public struct ForemanPass: Sendable, Equatable {
+        public var workersOffline = 0
+        public var poolsNotReady = 0
+        public var deploymentsNotReady = 0
+        public var queuesNotReady = 0
+    }
+
+    /// The reference's `monitor_worker_health`: workers whose last heartbeat is older than
+    /// `inactivityMultiple` intervals (their own, or `fallbackInterval`) go OFFLINE; READY pools
+    /// without an ONLINE worker, deployments and queues not polled within their timeouts become
+    /// NOT_READY, each with its event. Nil when another replica ran the pass.
+    public func foremanPass(
+        inactivityMultiple: Int,
+        fallbackInterval: Int,
+        deploymentTimeout: Double,
+        queueTimeout: Double,
+        now: Timestamp = .now()
+    ) async throws -> ForemanPass? {
+        try await backend.writeExclusively(key: Self.foremanLock) { db -> ForemanPass in
+            var pass = ForemanPass()
+            let stale = try await db.raw(
+                """
+                SELECT id FROM worker WHERE status = 'ONLINE' AND last_heartbeat_time
+                    < \(bind: now.microseconds) - coalesce(heartbeat_interval_seconds, \(bind: fallbackInterval)) * \(bind: inactivityMultiple) * 1000000
+                """
+            ).all().map { try $0.string("id") }
+            if !stale.isEmpty {
+                try await db.raw("UPDATE worker SET status = 'OFFLINE' WHERE id IN (\(SQLList(stale.map { SQLBind($0) })))").run()
+                pass.workersOffline = stale.count
+            }
+            let pools = try await db.raw(
+                """
+                SELECT * FROM work_pool WHERE status = 'READY'
+                AND NOT EXISTS (SELECT 1 FROM worker WHERE worker.work_pool_id = work_pool.id AND worker.status = 'ONLINE')
+                """
+            ).all().map(WorkPoolRepository.decodePool)
+            for pool in pools {
+                try await db.raw(
+                    "UPDATE work_pool SET status = 'NOT_READY', updated = \(bind: now.microseconds) WHERE id = \(bind: pool.id.lowercased)"
+                ).run()
+                try await StatusEvents.workPool(db, pool, ready: false, now: now)
+            }
+            pass.poolsNotReady = pools.count
+            let deploymentCutoff = now.adding(seconds: -deploymentTimeout).microseconds
+            let deployments = try await db.raw(
+                """
+                SELECT deployment.id FROM deployment LEFT JOIN work_queue ON work_queue.id = deployment.work_queue_id
+                WHERE deployment.status = 'READY' AND deployment.last_polled IS NOT NULL AND deployment.last_polled < \(bind: deploymentCutoff)
+                AND (work_queue.last_polled IS NULL OR work_queue.last_polled < \(bind: deploymentCutoff))
+                """
+            ).all().map { try $0.uuid("id") }
+            for id in deployments {
+                try await db.raw("UPDATE deployment SET status = 'NOT_READY' WHERE id = \(bind: id.lowercased)").run()
+                try await StatusEvents.deployment(db, id, ready: false, now: now)
+            }
+            pass.deploymentsNotReady = deployments.count
+            let queueCutoff = now.adding(seconds: -queueTimeout).microseconds
+            let queues = try await db.raw(
+                """
+                SELECT id FROM work_queue WHERE status = 'READY' AND last_polled IS NOT NULL AND last_polled < \(bind: queueCutoff)
+                ORDER BY last_polled
+                """
+            ).all().map { try $0.uuid("id") }
+            for id in queues {
+                try await db.raw("UPDATE work_queue SET status = 'NOT_READY' WHERE id = \(bind: id.lowercased)").run()
+                try await StatusEvents.workQueue(db, id, ready: false, now: now)
+            }
+            pass.queuesNotReady = queues.count
+            return pass
+        }
+    }
+}

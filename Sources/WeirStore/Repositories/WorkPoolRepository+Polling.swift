@@ -37,12 +37,8 @@ extension WorkPoolRepository {
                     WHERE id IN (\(SQLList(ids)))
                     """
                 ).run()
-                try await db.raw(
-                    """
-                    UPDATE deployment SET last_polled = \(bind: now.microseconds), status = 'READY'
-                    WHERE work_queue_id IN (\(SQLList(ids)))
-                    """
-                ).run()
+                for q in queues where q.status == "NOT_READY" { try await StatusEvents.workQueue(db, q.id, ready: true, now: now) }
+                try await StatusEvents.markDeploymentsPolled(db, where: "work_queue_id IN (\(SQLList(ids)))", now: now)
             }
             var out: [WorkerFlowRun] = []
             for (poolId, queueId, runId) in runs {
@@ -118,12 +114,11 @@ extension DeploymentRepository {
         let runs = try await FlowRunRepository(backend: backend).filter(q.flowRunsQuery)
         if !q.deploymentIds.isEmpty {
             try await backend.write { db in
-                try await db.raw(
-                    """
-                    UPDATE deployment SET last_polled = \(bind: now.microseconds), status = 'READY'
-                    WHERE id IN (\(SQLList(q.deploymentIds.map { SQLBind($0.lowercased) })))
-                    """
-                ).run()
+                try await StatusEvents.markDeploymentsPolled(
+                    db,
+                    where: "id IN (\(SQLList(q.deploymentIds.map { SQLBind($0.lowercased) })))",
+                    now: now
+                )
             }
         }
         return runs
