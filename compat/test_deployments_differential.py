@@ -404,3 +404,51 @@ def test_deployment_schedule_runs(servers):
         s.rec("a bad window", "POST", f"/deployments/{d}/schedule", {"start_time": "soon", "max_runs": "many"})
 
     compare(servers, scenario)
+
+
+def test_work_pool_update_count_delete(servers):
+    """PATCH /work_pools/{name} (fields, pausing and resuming with and without an online worker,
+    base job template validation, reserved names), POST /work_pools/count, DELETE (its
+    deployments lose their queue)."""
+    TEMPLATE = {"job_configuration": {"command": "{{ command }}", "env": "{{ env }}"},
+                "variables": {"type": "object", "properties": {"command": {"type": "string"}, "env": {"type": "object"}}}}
+    keep = lambda d: {k: d.get(k) for k in ("name", "description", "is_paused", "concurrency_limit", "status", "base_job_template",
+                                            "storage_configuration", "type")} if "id" in d else d
+
+    def scenario(s: Side):
+        wp = pool(s, "wp-life")
+        other = pool(s, "wp-life-2")
+        f = s.flow("wp-life")
+        d = create(s, "d", "wp-life", {"flow_id": f, "work_pool_name": wp})
+        s.rec("describe and limit", "PATCH", f"/work_pools/{wp}", {"description": "nightly", "concurrency_limit": 4})
+        s.rec("a template", "PATCH", f"/work_pools/{wp}", {"base_job_template": TEMPLATE})
+        s.rec("after", "GET", f"/work_pools/{wp}", keep=keep)
+        s.rec("a template missing a variable", "PATCH", f"/work_pools/{wp}",
+              {"base_job_template": {"job_configuration": {"x": "{{ nope }}"}, "variables": {"properties": {}}}})
+        s.rec("a template without variables", "PATCH", f"/work_pools/{wp}", {"base_job_template": {"job_configuration": {"x": 1}}})
+        s.rec("a negative limit", "PATCH", f"/work_pools/{wp}", {"concurrency_limit": -1})
+        s.rec("an unknown key", "PATCH", f"/work_pools/{wp}", {"name": "renamed"})
+        s.rec("pause", "PATCH", f"/work_pools/{wp}", {"is_paused": True})
+        s.rec("paused", "GET", f"/work_pools/{wp}", keep=keep)
+        s.rec("resume without workers", "PATCH", f"/work_pools/{wp}", {"is_paused": False})
+        s.rec("resumed", "GET", f"/work_pools/{wp}", keep=keep)
+        s.rec("a worker", "POST", f"/work_pools/{wp}/workers/heartbeat", {"name": "w"})
+        s.rec("pause again", "PATCH", f"/work_pools/{wp}", {"is_paused": True})
+        s.rec("resume with a worker", "PATCH", f"/work_pools/{wp}", {"is_paused": False})
+        s.rec("ready", "GET", f"/work_pools/{wp}", keep=keep)
+        s.rec("clear the description and limit", "PATCH", f"/work_pools/{wp}", {"description": None, "concurrency_limit": None})
+        s.rec("cleared", "GET", f"/work_pools/{wp}", keep=keep)
+        s.rec("an unknown pool", "PATCH", f"/work_pools/{P}-nope", {"description": "x"})
+        s.rec("a reserved name", "PATCH", "/work_pools/prefect-thing", {"description": "x"})
+        s.rec("count mine", "POST", "/work_pools/count", {"work_pools": {"name": {"any_": [wp, other]}}})
+        s.rec("count by type", "POST", "/work_pools/count", {"work_pools": {"name": {"any_": [wp, other]}, "type": {"any_": ["process"]}}})
+        s.rec("count, a bad filter", "POST", "/work_pools/count", {"work_pools": {"name": {"any_": "x"}}})
+        s.rec("delete", "DELETE", f"/work_pools/{other}")
+        s.rec("deleted", "GET", f"/work_pools/{other}")
+        s.rec("delete again", "DELETE", f"/work_pools/{other}")
+        s.rec("delete a reserved name", "DELETE", "/work_pools/Prefect-managed")
+        s.rec("delete the deployment's pool", "DELETE", f"/work_pools/{wp}")
+        s.rec("the deployment without its pool", "GET", f"/deployments/{d}",
+              keep=lambda x: {k: x[k] for k in ("work_pool_name", "work_queue_id", "work_queue_name")})
+
+    compare(servers, scenario)

@@ -109,15 +109,134 @@ public struct WorkPoolCreate: Sendable {
             }
             c.concurrencyLimit = limit
         }
-        if let s = r["storage_configuration"].model(forbidExtra: false, known: []) {
-            c.storageConfiguration = .object([
-                ("bundle_upload_step", s["bundle_upload_step"].isAbsentOrNull ? .null : (s["bundle_upload_step"].object() ?? .null)),
-                ("bundle_execution_step", s["bundle_execution_step"].isAbsentOrNull ? .null : (s["bundle_execution_step"].object() ?? .null)),
-                ("default_result_storage_block_id", s["default_result_storage_block_id"].uuid().map { .string($0.uuidString.lowercased()) } ?? .null),
-            ])
-        }
+        if let s = storageConfiguration(r["storage_configuration"]) { c.storageConfiguration = s }
+        if c.baseJobTemplate != .emptyObject { validateBaseJobTemplate(r["base_job_template"], c.baseJobTemplate) }
         guard name != nil, field.context.issues.isEmpty else { return nil }
         return c
+    }
+
+    /// `WorkPoolStorageConfiguration`, answered with its three keys.
+    static func storageConfiguration(_ f: JSONField) -> JSONValue? {
+        guard let s = f.model(forbidExtra: false, known: []) else { return nil }
+        return .object([
+            ("bundle_upload_step", s["bundle_upload_step"].isAbsentOrNull ? .null : (s["bundle_upload_step"].object() ?? .null)),
+            ("bundle_execution_step", s["bundle_execution_step"].isAbsentOrNull ? .null : (s["bundle_execution_step"].object() ?? .null)),
+            ("default_result_storage_block_id", s["default_result_storage_block_id"].uuid().map { .string($0.uuidString.lowercased()) } ?? .null),
+        ])
+    }
+
+    /// The reference's `validate_base_job_template`: a template other than `{}` needs
+    /// `job_configuration` and `variables`, and every `{{ placeholder }}` in the job
+    /// configuration must be a property of the variables schema.
+    static func validateBaseJobTemplate(_ f: JSONField, _ template: JSONValue) {
+        guard template != .emptyObject else { return }
+        func truthy(_ v: JSONValue?) -> Bool {
+            switch v {
+            case nil, .null?, .bool(false)?: return false
+            case .object(let p)?: return !p.isEmpty
+            case .array(let a)?: return !a.isEmpty
+            case .string(let s)?: return !s.isEmpty
+            case .number(let n)?: return Double(n) != 0
+            default: return true
+            }
+        }
+        guard truthy(template["job_configuration"]), truthy(template["variables"]) else {
+            f.fail(
+                "value_error",
+                "Value error, The `base_job_template` must contain both a `job_configuration` key and a `variables` key.",
+                ctx: .object([("error", .emptyObject)])
+            )
+            return
+        }
+        var used: [String] = []
+        if case .object(let config)? = template["job_configuration"] {
+            for (_, value) in config { used += placeholders(in: value.jsonText) }
+        }
+        var declared = Set<String>()
+        if case .object(let props)? = template["variables"]?["properties"] { declared = Set(props.map(\.0)) }
+        var seen = Set<String>()
+        let missing = used.filter { !declared.contains($0) && seen.insert($0).inserted }
+        if !missing.isEmpty {
+            f.fail(
+                "value_error",
+                "Value error, The variables specified in the job configuration template must be present as properties in the variables schema. Your job configuration uses the following undeclared variable(s): \(missing.joined(separator: " ,")).",
+                ctx: .object([("error", .emptyObject)])
+            )
+        }
+    }
+
+    /// The names of `{{ name }}` placeholders (`[\w.\-\[\]$]+`, spaces around), in order: one
+    /// forward scan.
+    static func placeholders(in text: String) -> [String] {
+        let b = Array(text.unicodeScalars)
+        var names: [String] = []
+        var i = 0
+        func isNameScalar(_ c: Unicode.Scalar) -> Bool {
+            c.properties.isAlphabetic || c.properties.numericType != nil || c == "_" || c == "." || c == "-" || c == "[" || c == "]" || c == "$"
+        }
+        while i + 1 < b.count {
+            guard b[i] == "{", b[i + 1] == "{" else {
+                i += 1
+                continue
+            }
+            var j = i + 2
+            while j < b.count, b[j].properties.isWhitespace { j += 1 }
+            let start = j
+            while j < b.count, isNameScalar(b[j]) { j += 1 }
+            let end = j
+            while j < b.count, b[j].properties.isWhitespace { j += 1 }
+            if end > start, j + 1 < b.count, b[j] == "}", b[j + 1] == "}" {
+                var name = String.UnicodeScalarView()
+                name.append(contentsOf: b[start..<end])
+                names.append(String(name))
+                i = j + 2
+            } else {
+                i += 1
+            }
+        }
+        return names
+    }
+}
+
+/// `PATCH /work_pools/{name}` body (`WorkPoolUpdate`): only the keys given change.
+public struct WorkPoolUpdate: Sendable {
+    public var description: String?
+    public var isPaused: Bool?
+    public var baseJobTemplate: JSONValue?
+    public var concurrencyLimit: Int?
+    public var storageConfiguration: JSONValue?
+    /// The keys given (a null `description` or `concurrency_limit` clears it).
+    public var present: Set<String> = []
+
+    public init() {}
+
+    public static func read(_ field: JSONField) -> WorkPoolUpdate? {
+        guard let r = field.model(known: ["description", "is_paused", "base_job_template", "concurrency_limit", "storage_configuration"]) else {
+            return nil
+        }
+        var u = WorkPoolUpdate()
+        if case .object(let pairs) = r.value { u.present = Set(pairs.map(\.0)) }
+        u.description = r["description"].string()
+        u.isPaused = r["is_paused"].bool()
+        if r["is_paused"].value == .null { u.present.remove("is_paused") }
+        if !r["base_job_template"].isAbsentOrNull, let t = r["base_job_template"].object() {
+            u.baseJobTemplate = t
+            WorkPoolCreate.validateBaseJobTemplate(r["base_job_template"], t)
+        } else if r["base_job_template"].value == .null {
+            u.present.remove("base_job_template")
+        }
+        if let limit = r["concurrency_limit"].int() {
+            if limit < 0 {
+                r["concurrency_limit"].fail("greater_than_equal", "Input should be greater than or equal to 0", ctx: .object([("ge", .number("0"))]))
+            }
+            u.concurrencyLimit = limit
+        }
+        if !r["storage_configuration"].isAbsentOrNull {
+            u.storageConfiguration = WorkPoolCreate.storageConfiguration(r["storage_configuration"])
+        } else if r["storage_configuration"].value == .null {
+            u.present.remove("storage_configuration")
+        }
+        return field.context.issues.isEmpty ? u : nil
     }
 }
 

@@ -10,6 +10,9 @@ struct WorkPoolController {
     func addRoutes(to api: RouterGroup<WeirContext>) {
         api.post("work_pools/", use: create)
         api.get("work_pools/:name", use: get)
+        api.patch("work_pools/:name", use: update)
+        api.delete("work_pools/:name", use: delete)
+        api.post("work_pools/count", use: count)
         api.post("work_pools/filter", use: filter)
         api.post("work_pools/:name/queues", use: createQueue)
         api.get("work_pools/:name/queues/:queue", use: getQueue)
@@ -27,6 +30,28 @@ struct WorkPoolController {
         let name = try context.parameters.string("name")
         guard let pool = try await store.workPools.get(name: name) else { throw APIError.notFound("Work pool \"\(name)\" not found.") }
         return .json(pool)
+    }
+
+    /// `PATCH /work_pools/{name}`: 204.
+    @Sendable func update(_ request: Request, context: WeirContext) async throws -> Response {
+        let name = try context.parameters.string("name")
+        let update = try await request.body(settings.limits).model(WorkPoolUpdate.read)
+        try await store.workPools.update(name: name, update)
+        return .noContent
+    }
+
+    /// `DELETE /work_pools/{name}`: 204.
+    @Sendable func delete(_ request: Request, context: WeirContext) async throws -> Response {
+        try await store.workPools.delete(name: try context.parameters.string("name"))
+        return .noContent
+    }
+
+    /// `POST /work_pools/count`: `work_pools` (a `WorkPoolFilter`).
+    @Sendable func count(_ request: Request, context: WeirContext) async throws -> Response {
+        let query = try await request.body(settings.limits).query {
+            try SimpleFilterQuery.read($0, key: "work_pools", defaultLimit: settings.defaultLimit, parse: Filters.workPool)
+        }
+        return .json(try await store.workPools.count(query.condition))
     }
 
     @Sendable func filter(_ request: Request, context: WeirContext) async throws -> Response {

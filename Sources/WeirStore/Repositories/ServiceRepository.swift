@@ -153,7 +153,7 @@ extension ServiceRepository {
                 try await db.raw(
                     "UPDATE work_pool SET status = 'NOT_READY', updated = \(bind: now.microseconds) WHERE id = \(bind: pool.id.lowercased)"
                 ).run()
-                try await StatusEvents.workPool(db, pool, ready: false, now: now)
+                try await StatusEvents.workPool(db, pool, status: "NOT_READY", now: now)
             }
             pass.poolsNotReady = pools.count
             let deploymentCutoff = now.adding(seconds: -deploymentTimeout).microseconds

@@ -93,13 +93,13 @@ enum StatusEvents {
         )
     }
 
-    /// `prefect.work-pool.ready` / `.not-ready`.
-    static func workPool(_ db: any SQLDatabase, _ pool: WorkPool, ready: Bool, now: Timestamp) async throws {
+    /// `prefect.work-pool.ready`, `.not-ready` or `.paused` (the status in kebab case).
+    static func workPool(_ db: any SQLDatabase, _ pool: WorkPool, status: String, now: Timestamp) async throws {
         try await emit(
             db,
             Event(
                 occurred: now,
-                event: "prefect.work-pool.\(ready ? "ready" : "not-ready")",
+                event: "prefect.work-pool.\(status.lowercased().replacingOccurrences(of: "_", with: "-"))",
                 resource: resource([
                     ("prefect.resource.id", "prefect.work-pool.\(pool.id.lowercased)"), ("prefect.resource.name", pool.name),
                     ("prefect.work-pool.type", pool.type),

@@ -39,7 +39,7 @@ public struct WorkerRepository: Sendable {
                 try await db.raw(
                     "UPDATE work_pool SET status = 'READY', updated = \(bind: now.microseconds) WHERE id = \(bind: p.id.lowercased)"
                 ).run()
-                try await StatusEvents.workPool(db, p, ready: true, now: now)
+                try await StatusEvents.workPool(db, p, status: "READY", now: now)
             }
         }
     }
