@@ -75,11 +75,12 @@ def fresh_database_url(home: Path) -> str:
 
 
 def weir_env(home: Path, **extra: str) -> dict:
-    """The environment of a weir the suite starts: its home, its own database, late runs, the
-    scheduler and the foreman off (as the reference the differential tests compare with runs no services)."""
+    """The environment of a weir the suite starts: its home, its own database, and its background
+    services off (as the reference the differential tests compare with runs none)."""
     env = dict(os.environ, WEIR_HOME=str(home), PREFECT_SERVER_DATABASE_CONNECTION_URL=fresh_database_url(home),
                PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED="false", PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false",
-               PREFECT_SERVER_SERVICES_FOREMAN_ENABLED="false")
+               PREFECT_SERVER_SERVICES_FOREMAN_ENABLED="false", PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED="false",
+               PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_ENABLED="false")
     env.update(extra)
     return env
 

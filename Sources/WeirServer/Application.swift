@@ -67,6 +67,8 @@ public func buildApplication(settings: Settings, logger: Logger = Logger(label: 
     if settings.lateRunsEnabled { services.append(LateRunsService(store: store, settings: settings, logger: logger)) }
     if settings.schedulerEnabled { services.append(SchedulerService(store: store, settings: settings, logger: logger)) }
     if settings.foremanEnabled { services.append(ForemanService(store: store, settings: settings, logger: logger)) }
+    if settings.pauseExpirationsEnabled { services.append(PauseExpirationsService(store: store, settings: settings, logger: logger)) }
+    if settings.cancellationCleanupEnabled { services.append(CancellationCleanupService(store: store, settings: settings, logger: logger)) }
     services.append(StatisticsService(store: store, settings: settings, logger: logger))
     return Application(
         router: router,

@@ -83,6 +83,16 @@ public struct Settings: Sendable {
     public var foremanFallbackHeartbeatIntervalSeconds = 30
     public var foremanDeploymentLastPolledTimeoutSeconds = 60.0
     public var foremanWorkQueueLastPolledTimeoutSeconds = 60.0
+    /// `PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED` and `_LOOP_SECONDS`: fail paused runs
+    /// whose pause timed out.
+    public var pauseExpirationsEnabled = true
+    public var pauseExpirationsLoopSeconds = 5.0
+    /// `PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_ENABLED`, `_LOOP_SECONDS` and
+    /// `_CANCELLING_TIMEOUT_SECONDS`: cancel what a cancelled run leaves running, and runs stuck
+    /// CANCELLING.
+    public var cancellationCleanupEnabled = true
+    public var cancellationCleanupLoopSeconds = 20.0
+    public var cancellingTimeoutSeconds = 300.0
     /// `WEIR_SERVER_SERVICES_STATISTICS_LOOP_SECONDS`: how often the query planner's statistics
     /// are checked and refreshed where the tables have changed enough (on PostgreSQL only the
     /// small tables autovacuum leaves alone).
@@ -137,6 +147,13 @@ public struct Settings: Sendable {
         if let d = try e.seconds("PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS", positive: false) { s.lateRunsAfterSeconds = d }
         try readScheduler(e, into: &s)
         try readForeman(e, into: &s)
+        if let b = try e.bool("PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED") { s.pauseExpirationsEnabled = b }
+        if let d = try e.seconds("PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_LOOP_SECONDS", positive: true) { s.pauseExpirationsLoopSeconds = d }
+        if let b = try e.bool("PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_ENABLED") { s.cancellationCleanupEnabled = b }
+        if let d = try e.seconds("PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_LOOP_SECONDS", positive: true) { s.cancellationCleanupLoopSeconds = d }
+        if let d = try e.seconds("PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS", positive: false) {
+            s.cancellingTimeoutSeconds = d
+        }
         if let d = try e.seconds("WEIR_SERVER_SERVICES_STATISTICS_LOOP_SECONDS", positive: true) { s.statisticsLoopSeconds = d }
         if let n = try e.int("WEIR_SERVER_API_MAX_BODY_BYTES", 1024...Int(Int32.max)) { s.limits.maxBodyBytes = n }
         if let n = try e.int("WEIR_SERVER_API_MAX_JSON_DEPTH", 1...RequestLimits.depthCeiling) { s.limits.maxJSONDepth = n }
