@@ -11,6 +11,18 @@ extension DeploymentRepository {
     public func update(_ id: UUID, _ c: DeploymentCreate, now: Timestamp = .now()) async throws -> Bool {
         try await backend.write { db in
             guard let existing = try await Self.find(db, id) else { return false }
+            // Every update checks the parameters it leaves (given or kept) against the schema it
+            // leaves, required fields aside, when enforcement is on (as the reference does).
+            if c.present.contains("enforce_parameter_schema") ? c.enforceParameterSchema : existing.enforceParameterSchema {
+                let parameters = c.present.contains("parameters") ? c.parameters : try existing.parameters.parsed()
+                var schema = try existing.parameterOpenapiSchema?.parsed()
+                if c.present.contains("parameter_openapi_schema"), let given = c.parameterOpenapiSchema, given != .emptyObject,
+                    given != .null
+                {
+                    schema = given
+                }
+                try Self.enforceSchema(parameters, schema: schema, ignoreRequired: true, failure: "Error updating deployment")
+            }
             var cols = Columns()
             func set(_ key: String, _ value: (any Encodable & Sendable)?) {
                 if c.present.contains(key) { cols.set(key, value) }

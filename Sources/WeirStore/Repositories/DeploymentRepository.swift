@@ -183,6 +183,24 @@ public struct DeploymentRepository: Sendable {
         }
     }
 
+    /// The reference's parameter schema enforcement: parameters must conform to the deployment's
+    /// schema (``ParameterSchema``), else 409 with `failure` and the reason; without a schema (an
+    /// object) enforcement itself is a 409; a schema whose references loop is a 422.
+    static func enforceSchema(_ parameters: JSONValue, schema: JSONValue?, ignoreRequired: Bool, failure: String) throws {
+        guard let schema, case .object = schema else {
+            throw StoreError.conflict(
+                "Error updating deployment: Cannot update parameters because parameter schema enforcement is enabled and the deployment does not have a valid parameter schema."
+            )
+        }
+        let problem: String?
+        do {
+            problem = try ParameterSchema.problem(parameters, schema: schema, ignoreRequired: ignoreRequired)
+        } catch {
+            throw StoreError.unprocessable("Invalid schema: Unable to validate schema with circular references.")
+        }
+        if let problem { throw StoreError.conflict("\(failure): \(problem)") }
+    }
+
     /// Creates a flow run from a deployment (`POST /deployments/{id}/create_flow_run`).
     public func createFlowRun(
         _ deploymentId: UUID,
@@ -194,6 +212,14 @@ public struct DeploymentRepository: Sendable {
             guard let d = try await Self.find(db, deploymentId) else { throw StoreError.notFound("Deployment not found") }
             var run = c
             run.parameters = JSONObjectBuilder.merge([try d.parameters.parsed(), c.parameters])
+            if c.enforceParameterSchema ?? d.enforceParameterSchema {
+                try Self.enforceSchema(
+                    run.parameters,
+                    schema: try d.parameterOpenapiSchema?.parsed(),
+                    ignoreRequired: false,
+                    failure: "Error creating flow run"
+                )
+            }
             // The reference's DeploymentFlowRunCreate defaults job variables to {}, idempotency key or not.
             run.jobVariables = c.jobVariables ?? .emptyObject
             var queueId = d.workQueueId
