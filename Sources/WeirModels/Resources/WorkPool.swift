@@ -345,3 +345,68 @@ public struct WorkQueueCreate: Sendable {
         return c
     }
 }
+
+/// `PATCH /work_pools/{pool}/queues/{name}` body (`WorkQueueUpdate`): only the keys given change.
+public struct WorkQueueUpdate: Sendable {
+    public var name: String?
+    public var description: String?
+    public var isPaused: Bool?
+    public var concurrencyLimit: Int?
+    public var priority: Int?
+    public var lastPolled: Timestamp?
+    /// The keys given (a null `description`, `concurrency_limit` or `last_polled` clears it).
+    public var present: Set<String> = []
+
+    public init() {}
+
+    public static func read(_ field: JSONField) -> WorkQueueUpdate? {
+        guard let r = field.model(known: ["name", "description", "is_paused", "concurrency_limit", "priority", "last_polled", "filter"]) else {
+            return nil
+        }
+        var u = WorkQueueUpdate()
+        if case .object(let pairs) = r.value { u.present = Set(pairs.map(\.0)).subtracting(["filter"]) }
+        u.name = r["name"].string()
+        if r["name"].value == .null { u.present.remove("name") }
+        u.description = r["description"].string()
+        var paused = r["is_paused"]
+        paused.nullable = false
+        if paused.value != nil { u.isPaused = paused.bool() }
+        if let limit = r["concurrency_limit"].int() {
+            if limit < 0 {
+                r["concurrency_limit"].fail("greater_than_equal", "Input should be greater than or equal to 0", ctx: .object([("ge", .number("0"))]))
+            }
+            u.concurrencyLimit = limit
+        }
+        if let p = r["priority"].int() {
+            if p <= 0 { r["priority"].fail("greater_than", "Input should be greater than 0", ctx: .object([("gt", .number("0"))])) }
+            u.priority = p
+        }
+        if r["priority"].value == .null { u.present.remove("priority") }
+        u.lastPolled = r["last_polled"].timestamp()
+        if !r["filter"].isAbsentOrNull { _ = r["filter"].object() }
+        return field.context.issues.isEmpty ? u : nil
+    }
+}
+
+/// The reference's `bulk_update_work_queue_priorities`: the queues given their new priorities
+/// take their places in priority order, and the others move up as little as needed to keep every
+/// priority unique and positive. The new priority of every queue, by id.
+public func resequencedPriorities(_ queues: [(id: UUID, priority: Int)], changing: [UUID: Int]) -> [UUID: Int] {
+    var ordered = queues.sorted { $0.priority < $1.priority }.filter { changing[$0.id] == nil }
+    var result: [UUID: Int] = [:]
+    for (id, priority) in changing.sorted(by: { $0.value < $1.value }) where queues.contains(where: { $0.id == id }) {
+        result[id] = priority
+        if let i = ordered.firstIndex(where: { $0.priority >= priority }) { ordered.insert((id, priority), at: i) }
+    }
+    var last = 0
+    for q in ordered {
+        if q.priority <= last {
+            last += 1
+            result[q.id] = last
+        } else {
+            last = q.priority
+            result[q.id] = result[q.id] ?? q.priority
+        }
+    }
+    return result
+}

@@ -16,6 +16,8 @@ struct WorkPoolController {
         api.post("work_pools/filter", use: filter)
         api.post("work_pools/:name/queues", use: createQueue)
         api.get("work_pools/:name/queues/:queue", use: getQueue)
+        api.patch("work_pools/:name/queues/:queue", use: updateQueue)
+        api.delete("work_pools/:name/queues/:queue", use: deleteQueue)
         api.post("work_pools/:name/queues/filter", use: filterPoolQueues)
         api.get("work_queues/:id", use: getQueueById)
         api.post("work_queues/filter", use: filterQueues)
@@ -74,6 +76,21 @@ struct WorkPoolController {
             throw APIError.notFound("Work pool queue '\(pool)/\(queue)' not found.")
         }
         return .json(q)
+    }
+
+    /// `PATCH /work_pools/{name}/queues/{queue}`: 204.
+    @Sendable func updateQueue(_ request: Request, context: WeirContext) async throws -> Response {
+        let pool = try context.parameters.string("name")
+        let queue = try context.parameters.string("queue")
+        let update = try await request.body(settings.limits).model(WorkQueueUpdate.read)
+        try await store.workPools.updateQueue(pool: pool, name: queue, update)
+        return .noContent
+    }
+
+    /// `DELETE /work_pools/{name}/queues/{queue}`: 204.
+    @Sendable func deleteQueue(_ request: Request, context: WeirContext) async throws -> Response {
+        try await store.workPools.deleteQueue(pool: try context.parameters.string("name"), name: try context.parameters.string("queue"))
+        return .noContent
     }
 
     @Sendable func filterPoolQueues(_ request: Request, context: WeirContext) async throws -> Response {

@@ -168,3 +168,163 @@ extension WorkPoolRepository {
         return related
     }
 }
+
+/// Updating and deleting a pool's queues.
+extension WorkPoolRepository {
+    /// The queue of a pool by names, or the reference's 404s.
+    static func findQueue(_ db: any SQLDatabase, pool: String, name: String) async throws -> WorkQueue {
+        guard try await findPool(db, name: pool) != nil else { throw poolNotFound(pool) }
+        guard
+            let row = try await db.raw("\(unsafeRaw: selectQueue) WHERE work_pool.name = \(bind: pool) AND work_queue.name = \(bind: name)").first()
+        else { throw queueNotFound(pool, name) }
+        return try decodeQueue(row)
+    }
+
+    static func queueResource(_ q: WorkQueue) -> JSONValue {
+        .object([
+            ("prefect.resource.id", .string("prefect.work-queue.\(q.id.lowercased)")), ("prefect.resource.name", .string(q.name)),
+            ("prefect.resource.role", .string("work-queue")),
+        ])
+    }
+
+    /// Applies new priorities (``resequencedPriorities(_:changing:)``) to a pool's queues.
+    static func resequence(_ db: any SQLDatabase, pool: UUID, changing: [UUID: Int]) async throws {
+        let queues = try await db.raw("SELECT id, priority FROM work_queue WHERE work_pool_id = \(bind: pool.lowercased)").all().map {
+            (id: try $0.uuid("id"), priority: try $0.int("priority"))
+        }
+        let current = Dictionary(uniqueKeysWithValues: queues.map { ($0.id, $0.priority) })
+        for (id, priority) in resequencedPriorities(queues, changing: changing) where current[id] != priority {
+            try await db.raw("UPDATE work_queue SET priority = \(bind: priority) WHERE id = \(bind: id.lowercased)").run()
+        }
+    }
+
+    /// `PATCH /work_pools/{pool}/queues/{name}`, as the reference's `update_work_queue`: the
+    /// fields given change; pausing makes the queue PAUSED and resuming a PAUSED queue makes it
+    /// READY when polled in the last minute, NOT_READY otherwise (with the status event); other
+    /// queues' priorities move to keep them unique; changed fields get `prefect.work-queue.updated`.
+    public func updateQueue(pool: String, name: String, _ u: WorkQueueUpdate, now: Timestamp = .now()) async throws {
+        try await backend.write { db in
+            let before = try await Self.findQueue(db, pool: pool, name: name)
+            var cols = Columns()
+            var changed: [(String, JSONValue, JSONValue)] = []
+            func field(_ key: String, old: JSONValue, new: JSONValue, stored: (any Encodable & Sendable)?) {
+                guard u.present.contains(key) else { return }
+                cols.set(key, stored)
+                if old != new { changed.append((key, old, new)) }
+            }
+            if let n = u.name { field("name", old: .string(before.name), new: .string(n), stored: n) }
+            field(
+                "description",
+                old: before.description.map(JSONValue.string) ?? .null,
+                new: u.description.map(JSONValue.string) ?? .null,
+                stored: u.description
+            )
+            field(
+                "concurrency_limit",
+                old: before.concurrencyLimit.map { .number(String($0)) } ?? .null,
+                new: u.concurrencyLimit.map { .number(String($0)) } ?? .null,
+                stored: u.concurrencyLimit
+            )
+            if let p = u.priority { field("priority", old: .number(String(before.priority)), new: .number(String(p)), stored: p) }
+            if u.present.contains("last_polled") { cols.set("last_polled", u.lastPolled?.microseconds) }
+            var status: String?
+            if let paused = u.isPaused {
+                cols.set("is_paused", paused ? 1 : 0)
+                if paused, before.status != "PAUSED" {
+                    status = "PAUSED"
+                } else if !paused, before.status == "PAUSED" {
+                    let polled = u.present.contains("last_polled") ? u.lastPolled : before.lastPolled
+                    status = polled.map { now.microseconds - $0.microseconds <= 60_000_000 } == true ? "READY" : "NOT_READY"
+                }
+            }
+            if let status { cols.set("status", status) }
+            cols.set("updated", now.microseconds)
+            if let n = u.name, n != before.name,
+                try await db.raw("SELECT 1 FROM work_queue WHERE work_pool_id = \(bind: before.workPoolId.lowercased) AND name = \(bind: n)").first()
+                    != nil
+            {
+                throw StoreError.integrity
+            }
+            try await mapIntegrity { try await db.raw(cols.update("work_queue", id: before.id)).run() }
+            if let p = u.priority { try await Self.resequence(db, pool: before.workPoolId, changing: [before.id: p]) }
+            guard let row = try await db.raw("\(unsafeRaw: Self.selectQueue) WHERE work_queue.id = \(bind: before.id.lowercased)").first() else {
+                throw StoreError.integrity
+            }
+            let after = try Self.decodeQueue(row)
+            let poolRow = try await db.raw("SELECT * FROM work_pool WHERE id = \(bind: after.workPoolId.lowercased)").first()
+            let related =
+                try poolRow.map { r -> [JSONValue] in
+                    let p = try Self.decodePool(r)
+                    return [
+                        .object([
+                            ("prefect.resource.id", .string("prefect.work-pool.\(p.id.lowercased)")), ("prefect.resource.name", .string(p.name)),
+                            ("prefect.work-pool.type", .string(p.type)), ("prefect.resource.role", .string("work-pool")),
+                        ])
+                    ]
+                } ?? []
+            if !changed.isEmpty {
+                let updates = JSONValue.object(changed.map { ($0.0, .object([("from", $0.1), ("to", $0.2)])) })
+                try await StatusEvents.emit(
+                    db,
+                    Event(
+                        occurred: now,
+                        event: "prefect.work-queue.updated",
+                        resource: Self.queueResource(after),
+                        related: related,
+                        payload: .object([("updated_fields", .array(changed.map { .string($0.0) })), ("updates", updates)]),
+                        id: UUID(),
+                        follows: nil,
+                        received: now
+                    )
+                )
+            }
+            if let status {
+                try await StatusEvents.emit(
+                    db,
+                    Event(
+                        occurred: now,
+                        event: "prefect.work-queue.\(status.lowercased().replacingOccurrences(of: "_", with: "-"))",
+                        resource: Self.queueResource(after),
+                        related: related,
+                        payload: .emptyObject,
+                        id: UUID(),
+                        follows: nil,
+                        received: now
+                    )
+                )
+            }
+        }
+    }
+
+    /// `DELETE /work_pools/{pool}/queues/{name}`: its `prefect.work-queue.deleted` event; a
+    /// pool's default queue cannot be deleted (400); its deployments and runs lose their queue.
+    public func deleteQueue(pool: String, name: String, now: Timestamp = .now()) async throws {
+        try await backend.write { db in
+            let q = try await Self.findQueue(db, pool: pool, name: name)
+            guard let p = try await Self.findPool(db, name: pool) else { throw Self.poolNotFound(pool) }
+            if p.defaultQueueId == q.id { throw StoreError.badRequest("Can't delete a pool's default queue.") }
+            try await StatusEvents.emit(
+                db,
+                Event(
+                    occurred: now,
+                    event: "prefect.work-queue.deleted",
+                    resource: Self.queueResource(q),
+                    related: [
+                        .object([
+                            ("prefect.resource.id", .string("prefect.work-pool.\(p.id.lowercased)")), ("prefect.resource.name", .string(p.name)),
+                            ("prefect.work-pool.type", .string(p.type)), ("prefect.resource.role", .string("work-pool")),
+                        ])
+                    ],
+                    payload: .emptyObject,
+                    id: UUID(),
+                    follows: nil,
+                    received: now
+                )
+            )
+            try await db.raw("UPDATE flow_run SET work_queue_id = NULL WHERE work_queue_id = \(bind: q.id.lowercased)").run()
+            try await db.raw("UPDATE deployment SET work_queue_id = NULL WHERE work_queue_id = \(bind: q.id.lowercased)").run()
+            try await db.raw("DELETE FROM work_queue WHERE id = \(bind: q.id.lowercased)").run()
+            try await Self.resequence(db, pool: p.id, changing: [:])
+        }
+    }
+}
