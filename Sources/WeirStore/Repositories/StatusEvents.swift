@@ -14,6 +14,14 @@ enum StatusEvents {
 
     static func resource(_ pairs: [(String, String)]) -> JSONValue { .object(pairs.map { ($0.0, JSONValue.string($0.1)) }) }
 
+    /// A work pool as the reference names it in events, as the resource or a related one.
+    static func poolResource(id: UUID, name: String, type: String) -> JSONValue {
+        resource([
+            ("prefect.resource.id", "prefect.work-pool.\(id.lowercased)"), ("prefect.resource.name", name), ("prefect.work-pool.type", type),
+            ("prefect.resource.role", "work-pool"),
+        ])
+    }
+
     /// `prefect.deployment.ready` / `.not-ready`, related to its flow, work queue and pool.
     static func deployment(_ db: any SQLDatabase, _ id: UUID, ready: Bool, now: Timestamp) async throws {
         let sql: SQLQueryString = """
@@ -40,12 +48,7 @@ enum StatusEvents {
             )
         }
         if let p = try row.optUUID("wp_id") {
-            related.append(
-                resource([
-                    ("prefect.resource.id", "prefect.work-pool.\(p.lowercased)"), ("prefect.resource.name", try row.string("wp_name")),
-                    ("prefect.work-pool.type", try row.string("wp_type")), ("prefect.resource.role", "work-pool"),
-                ])
-            )
+            related.append(poolResource(id: p, name: try row.string("wp_name"), type: try row.string("wp_type")))
         }
         try await emit(
             db,
@@ -71,10 +74,7 @@ enum StatusEvents {
             FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id WHERE work_queue.id = \(bind: id.lowercased)
             """
         guard let row = try await db.raw(sql).first() else { return }
-        let pool = resource([
-            ("prefect.resource.id", "prefect.work-pool.\(try row.uuid("wp_id").lowercased)"), ("prefect.resource.name", try row.string("wp_name")),
-            ("prefect.work-pool.type", try row.string("wp_type")), ("prefect.resource.role", "work-pool"),
-        ])
+        let pool = poolResource(id: try row.uuid("wp_id"), name: try row.string("wp_name"), type: try row.string("wp_type"))
         try await emit(
             db,
             Event(

@@ -97,10 +97,7 @@ extension WorkPoolRepository {
             let queues = try await db.raw("\(unsafeRaw: Self.selectQueue) WHERE work_queue.work_pool_id = \(bind: pool.id.lowercased)").all().map(
                 Self.decodeQueue
             )
-            let poolRelated = JSONValue.object([
-                ("prefect.resource.id", .string("prefect.work-pool.\(pool.id.lowercased)")), ("prefect.resource.name", .string(pool.name)),
-                ("prefect.work-pool.type", .string(pool.type)), ("prefect.resource.role", .string("work-pool")),
-            ])
+            let poolRelated = Self.poolResource(pool)
             for q in queues {
                 try await StatusEvents.emit(
                     db,
@@ -144,13 +141,8 @@ extension WorkPoolRepository {
         }
     }
 
-    /// `_work_pool_resource`.
-    static func poolResource(_ pool: WorkPool) -> JSONValue {
-        .object([
-            ("prefect.resource.id", .string("prefect.work-pool.\(pool.id.lowercased)")), ("prefect.resource.name", .string(pool.name)),
-            ("prefect.work-pool.type", .string(pool.type)), ("prefect.resource.role", .string("work-pool")),
-        ])
-    }
+    /// `_work_pool_resource` (also a pool as a related resource).
+    static func poolResource(_ pool: WorkPool) -> JSONValue { StatusEvents.poolResource(id: pool.id, name: pool.name, type: pool.type) }
 
     /// `_work_pool_related_resources`: its default queue and result storage block.
     static func poolRelated(_ pool: WorkPool, storage: JSONValue) -> [JSONValue] {
@@ -252,16 +244,7 @@ extension WorkPoolRepository {
             }
             let after = try Self.decodeQueue(row)
             let poolRow = try await db.raw("SELECT * FROM work_pool WHERE id = \(bind: after.workPoolId.lowercased)").first()
-            let related =
-                try poolRow.map { r -> [JSONValue] in
-                    let p = try Self.decodePool(r)
-                    return [
-                        .object([
-                            ("prefect.resource.id", .string("prefect.work-pool.\(p.id.lowercased)")), ("prefect.resource.name", .string(p.name)),
-                            ("prefect.work-pool.type", .string(p.type)), ("prefect.resource.role", .string("work-pool")),
-                        ])
-                    ]
-                } ?? []
+            let related = try poolRow.map { [Self.poolResource(try Self.decodePool($0))] } ?? []
             if !changed.isEmpty {
                 let updates = JSONValue.object(changed.map { ($0.0, .object([("from", $0.1), ("to", $0.2)])) })
                 try await StatusEvents.emit(
@@ -309,12 +292,7 @@ extension WorkPoolRepository {
                     occurred: now,
                     event: "prefect.work-queue.deleted",
                     resource: Self.queueResource(q),
-                    related: [
-                        .object([
-                            ("prefect.resource.id", .string("prefect.work-pool.\(p.id.lowercased)")), ("prefect.resource.name", .string(p.name)),
-                            ("prefect.work-pool.type", .string(p.type)), ("prefect.resource.role", .string("work-pool")),
-                        ])
-                    ],
+                    related: [Self.poolResource(p)],
                     payload: .emptyObject,
                     id: UUID(),
                     follows: nil,
