@@ -14,6 +14,25 @@ enum StatusEvents {
 
     static func resource(_ pairs: [(String, String)]) -> JSONValue { .object(pairs.map { ($0.0, JSONValue.string($0.1)) }) }
 
+    /// A `prefect.<kind>.updated` event for the fields that changed (`{updated_fields, updates:
+    /// {field: {from, to}}}`); nothing when none did.
+    static func updated(
+        _ db: any SQLDatabase,
+        _ name: String,
+        resource: JSONValue,
+        related: [JSONValue],
+        _ changed: [(String, JSONValue, JSONValue)],
+        now: Timestamp
+    ) async throws {
+        guard !changed.isEmpty else { return }
+        let updates = JSONValue.object(changed.map { ($0.0, .object([("from", $0.1), ("to", $0.2)])) })
+        let payload = JSONValue.object([("updated_fields", .array(changed.map { .string($0.0) })), ("updates", updates)])
+        try await emit(
+            db,
+            Event(occurred: now, event: name, resource: resource, related: related, payload: payload, id: UUID(), follows: nil, received: now)
+        )
+    }
+
     /// A work pool as the reference names it in events, as the resource or a related one.
     static func poolResource(id: UUID, name: String, type: String) -> JSONValue {
         resource([

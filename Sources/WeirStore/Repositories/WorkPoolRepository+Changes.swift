@@ -65,22 +65,7 @@ extension WorkPoolRepository {
             cols.set("updated", now.microseconds)
             try await mapIntegrity { try await db.raw(cols.update("work_pool", id: before.id)).run() }
             guard let after = try await Self.findPool(db, name: name) else { throw StoreError.integrity }
-            if !changed.isEmpty {
-                let updates = JSONValue.object(changed.map { ($0.0, .object([("from", $0.1), ("to", $0.2)])) })
-                try await StatusEvents.emit(
-                    db,
-                    Event(
-                        occurred: now,
-                        event: "prefect.work-pool.updated",
-                        resource: Self.poolResource(after),
-                        related: [],
-                        payload: .object([("updated_fields", .array(changed.map { .string($0.0) })), ("updates", updates)]),
-                        id: UUID(),
-                        follows: nil,
-                        received: now
-                    )
-                )
-            }
+            try await StatusEvents.updated(db, "prefect.work-pool.updated", resource: Self.poolResource(after), related: [], changed, now: now)
             if let status { try await StatusEvents.workPool(db, after, status: status, now: now) }
         }
     }
@@ -245,22 +230,7 @@ extension WorkPoolRepository {
             let after = try Self.decodeQueue(row)
             let poolRow = try await db.raw("SELECT * FROM work_pool WHERE id = \(bind: after.workPoolId.lowercased)").first()
             let related = try poolRow.map { [Self.poolResource(try Self.decodePool($0))] } ?? []
-            if !changed.isEmpty {
-                let updates = JSONValue.object(changed.map { ($0.0, .object([("from", $0.1), ("to", $0.2)])) })
-                try await StatusEvents.emit(
-                    db,
-                    Event(
-                        occurred: now,
-                        event: "prefect.work-queue.updated",
-                        resource: Self.queueResource(after),
-                        related: related,
-                        payload: .object([("updated_fields", .array(changed.map { .string($0.0) })), ("updates", updates)]),
-                        id: UUID(),
-                        follows: nil,
-                        received: now
-                    )
-                )
-            }
+            try await StatusEvents.updated(db, "prefect.work-queue.updated", resource: Self.queueResource(after), related: related, changed, now: now)
             if let status {
                 try await StatusEvents.emit(
                     db,
