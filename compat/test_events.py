@@ -181,3 +181,21 @@ def test_large_events_are_received(api_url, http, uniq):
             break
         asyncio.run(asyncio.sleep(0.1))
     assert [len(e["payload"]["blob"]) for e in page["events"]] == [300_000]
+
+
+def test_filters_with_several_names_ids_and_resources(api_url, http, uniq):
+    """Event filters listing several event names, resource ids or event ids (each once a 500:
+    the list was rendered as a row value)."""
+    flow = http.post("/flows/", json={"name": f"multi-{uniq}"}).json()
+    runs = [http.post("/flow_runs/", json={"flow_id": flow["id"]}).json() for _ in range(2)]
+    for run in runs:
+        assert http.post(f"/flow_runs/{run['id']}/set_state", json={"state": {"type": "RUNNING"}}).status_code == 201
+    resources = [f"prefect.flow-run.{run['id']}" for run in runs]
+    body = {"filter": {"event": {"name": ["prefect.flow-run.Pending", "prefect.flow-run.Running"]}, "resource": {"id": resources}, "order": "ASC"}}
+    page = http.post("/events/filter", json=body)
+    assert page.status_code == 200, page.text
+    events = page.json()["events"]
+    assert len(events) == 4 and {e["resource"]["prefect.resource.id"] for e in events} == set(resources)
+    ids = [e["id"] for e in events[:2]]
+    by_id = http.post("/events/filter", json={"filter": {"id": {"id": ids}, "order": "ASC"}})
+    assert by_id.status_code == 200 and [e["id"] for e in by_id.json()["events"]] == ids

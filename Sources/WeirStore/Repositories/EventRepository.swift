@@ -155,9 +155,10 @@ extension EventRepository {
     /// Every event matching a filter, in the filter's order.
     public func matching(_ f: EventFilter) async throws -> [Event] {
         var sql: SQLQueryString = "SELECT * FROM event WHERE occurred >= \(bind: f.since.microseconds) AND occurred <= \(bind: f.until.microseconds)"
-        if let names = f.names, !names.isEmpty { sql = sql + " AND event IN (\(SQLBind.group(names)))" }
-        if let ids = f.resourceIds, !ids.isEmpty { sql = sql + " AND resource_id IN (\(SQLBind.group(ids)))" }
-        if let ids = f.ids, !ids.isEmpty { sql = sql + " AND id IN (\(SQLBind.group(ids.map(\.lowercased))))" }
+        // (`SQLBind.group` renders its own parentheses: `IN ((?, ?))` would be a row value.)
+        if let names = f.names, !names.isEmpty { sql = sql + " AND event IN \(SQLBind.group(names))" }
+        if let ids = f.resourceIds, !ids.isEmpty { sql = sql + " AND resource_id IN \(SQLBind.group(ids))" }
+        if let ids = f.ids, !ids.isEmpty { sql = sql + " AND id IN \(SQLBind.group(ids.map(\.lowercased)))" }
         sql = sql + (f.ascending ? " ORDER BY occurred ASC, id ASC" : " ORDER BY occurred DESC, id DESC")
         let query = sql
         return try await backend.read { db in try await db.raw(query).all().map(Self.decode).filter(f.includes) }
