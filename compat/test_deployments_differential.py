@@ -539,3 +539,26 @@ def test_work_queue_update_and_delete(servers):
         s.rec("after deletes", "POST", f"/work_pools/{wp}/queues/filter", {}, keep=keep)
 
     compare(servers, scenario)
+
+
+def test_work_pool_and_queue_active_slots(servers):
+    """`active_slots`: null without a concurrency limit, else the pool's (or queue's) PENDING and
+    RUNNING runs, in every read of pools and queues."""
+    slots = lambda d: [x.get("active_slots") for x in d] if isinstance(d, list) else d.get("active_slots")
+
+    def scenario(s: Side):
+        r = s.send("POST", "/work_pools/", {"name": f"{P}-slots", "type": "process", "concurrency_limit": 2})
+        s.note("created with a limit", r.json()["active_slots"])
+        wp = f"{P}-slots"
+        s.rec("a queue with a limit", "POST", f"/work_pools/{wp}/queues", {"name": "q", "concurrency_limit": 3}, keep=slots)
+        f = s.flow("slots")
+        for state in ("RUNNING", "PENDING", "COMPLETED", "SCHEDULED"):
+            s.send("POST", "/flow_runs/", {"flow_id": f, "work_pool_name": wp, "work_queue_name": "q", "state": {"type": state}})
+        s.send("POST", "/flow_runs/", {"flow_id": f, "work_pool_name": wp, "state": {"type": "RUNNING"}})
+        s.rec("the pool", "GET", f"/work_pools/{wp}", keep=slots)
+        s.rec("pools", "POST", "/work_pools/filter", {"work_pools": {"name": {"any_": [wp]}}}, keep=slots)
+        s.rec("its queues", "POST", f"/work_pools/{wp}/queues/filter", {}, keep=slots)
+        s.rec("the queue", "GET", f"/work_pools/{wp}/queues/q", keep=slots)
+        s.rec("the default queue", "GET", f"/work_pools/{wp}/queues/default", keep=slots)
+
+    compare(servers, scenario)

@@ -14,6 +14,8 @@ public struct WorkPool: Sendable, Equatable, JSONWritable {
     public var status: String
     public var defaultQueueId: UUID?
     public var storageConfiguration: RawJSON
+    /// Its PENDING and RUNNING runs when it has a concurrency limit (nil without one).
+    public var activeSlots: Int?
 
     /// A pool with every field given.
     public init(
@@ -28,7 +30,8 @@ public struct WorkPool: Sendable, Equatable, JSONWritable {
         concurrencyLimit: Int?,
         status: String,
         defaultQueueId: UUID?,
-        storageConfiguration: RawJSON
+        storageConfiguration: RawJSON,
+        activeSlots: Int? = nil
     ) {
         self.id = id
         self.created = created
@@ -42,6 +45,7 @@ public struct WorkPool: Sendable, Equatable, JSONWritable {
         self.status = status
         self.defaultQueueId = defaultQueueId
         self.storageConfiguration = storageConfiguration
+        self.activeSlots = activeSlots
     }
 
     /// Writes the reference's `WorkPoolResponse`.
@@ -66,7 +70,7 @@ public struct WorkPool: Sendable, Equatable, JSONWritable {
         w.key("storage_configuration")
         storageConfiguration.write(to: &w)
         w.key("active_slots")
-        w.null()
+        if let activeSlots { w.int(activeSlots) } else { w.null() }
         w.endObject()
     }
 }
@@ -254,6 +258,8 @@ public struct WorkQueue: Sendable, Equatable, JSONWritable {
     public var lastPolled: Timestamp?
     public var workPoolName: String
     public var status: String
+    /// Its PENDING and RUNNING runs when it has a concurrency limit (nil without one).
+    public var activeSlots: Int?
 
     /// A queue with every field given.
     public init(
@@ -268,7 +274,8 @@ public struct WorkQueue: Sendable, Equatable, JSONWritable {
         workPoolId: UUID,
         lastPolled: Timestamp?,
         workPoolName: String,
-        status: String
+        status: String,
+        activeSlots: Int? = nil
     ) {
         self.id = id
         self.created = created
@@ -282,6 +289,7 @@ public struct WorkQueue: Sendable, Equatable, JSONWritable {
         self.lastPolled = lastPolled
         self.workPoolName = workPoolName
         self.status = status
+        self.activeSlots = activeSlots
     }
 
     /// Writes the reference's `WorkQueueResponse`.
@@ -308,7 +316,7 @@ public struct WorkQueue: Sendable, Equatable, JSONWritable {
         w.key("status")
         w.string(status)
         w.key("active_slots")
-        w.null()
+        if let activeSlots { w.int(activeSlots) } else { w.null() }
         w.endObject()
     }
 }

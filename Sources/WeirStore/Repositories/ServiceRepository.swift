@@ -145,7 +145,7 @@ extension ServiceRepository {
             }
             let pools = try await db.raw(
                 """
-                SELECT * FROM work_pool WHERE status = 'READY'
+                \(unsafeRaw: WorkPoolRepository.selectPool) WHERE status = 'READY'
                 AND NOT EXISTS (SELECT 1 FROM worker WHERE worker.work_pool_id = work_pool.id AND worker.status = 'ONLINE')
                 """
             ).all().map(WorkPoolRepository.decodePool)

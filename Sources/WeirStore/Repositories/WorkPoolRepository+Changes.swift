@@ -228,7 +228,7 @@ extension WorkPoolRepository {
                 throw StoreError.integrity
             }
             let after = try Self.decodeQueue(row)
-            let poolRow = try await db.raw("SELECT * FROM work_pool WHERE id = \(bind: after.workPoolId.lowercased)").first()
+            let poolRow = try await db.raw("\(unsafeRaw: Self.selectPool) WHERE id = \(bind: after.workPoolId.lowercased)").first()
             let related = try poolRow.map { [Self.poolResource(try Self.decodePool($0))] } ?? []
             try await StatusEvents.updated(db, "prefect.work-queue.updated", resource: Self.queueResource(after), related: related, changed, now: now)
             if let status {

@@ -20,12 +20,25 @@ public struct WorkPoolRepository: Sendable {
             concurrencyLimit: try r.optInt("concurrency_limit"),
             status: try r.string("status"),
             defaultQueueId: try r.optUUID("default_queue_id"),
-            storageConfiguration: try r.json("storage_configuration")
+            storageConfiguration: try r.json("storage_configuration"),
+            activeSlots: try r.optInt("active_slots")
         )
     }
 
-    static let selectQueue =
-        "SELECT work_queue.*, work_pool.name AS pool_name FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id"
+    /// A pool's row with its active slots (its queues' PENDING and RUNNING runs) when it has a
+    /// concurrency limit, as the reference answers them.
+    static let selectPool = """
+        SELECT work_pool.*, CASE WHEN work_pool.concurrency_limit IS NULL THEN NULL ELSE (SELECT count(*) FROM flow_run
+        JOIN work_queue slot_queue ON slot_queue.id = flow_run.work_queue_id
+        WHERE slot_queue.work_pool_id = work_pool.id AND flow_run.state_type IN ('PENDING', 'RUNNING')) END AS active_slots FROM work_pool
+        """
+
+    /// A queue's row with its pool's name and its active slots when it has a concurrency limit.
+    static let selectQueue = """
+        SELECT work_queue.*, work_pool.name AS pool_name, CASE WHEN work_queue.concurrency_limit IS NULL THEN NULL ELSE (SELECT count(*)
+        FROM flow_run WHERE flow_run.work_queue_id = work_queue.id AND flow_run.state_type IN ('PENDING', 'RUNNING')) END AS active_slots
+        FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id
+        """
 
     static func decodeQueue(_ r: any SQLRow) throws -> WorkQueue {
         WorkQueue(
@@ -40,7 +53,8 @@ public struct WorkPoolRepository: Sendable {
             workPoolId: try r.uuid("work_pool_id"),
             lastPolled: try r.optTimestamp("last_polled"),
             workPoolName: try r.string("pool_name"),
-            status: try r.string("status")
+            status: try r.string("status"),
+            activeSlots: try r.optInt("active_slots")
         )
     }
 
@@ -48,7 +62,7 @@ public struct WorkPoolRepository: Sendable {
     static func queueNotFound(_ pool: String, _ queue: String) -> StoreError { .notFound("Work pool queue '\(pool)/\(queue)' not found.") }
 
     static func findPool(_ db: any SQLDatabase, name: String) async throws -> WorkPool? {
-        try await db.raw("SELECT * FROM work_pool WHERE name = \(bind: name)").first().map(decodePool)
+        try await db.raw("\(unsafeRaw: selectPool) WHERE name = \(bind: name)").first().map(decodePool)
     }
 
     /// Creates a pool and its `default` queue.
@@ -157,7 +171,7 @@ public struct WorkPoolRepository: Sendable {
     /// Pools matching a `WorkPoolFilter`, by name.
     public func filter(_ q: SimpleFilterQuery) async throws -> [WorkPool] {
         let sql: SQLQueryString =
-            "SELECT * FROM work_pool WHERE \(compiler.compile(q.condition)) ORDER BY work_pool.name LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+            "\(unsafeRaw: Self.selectPool) WHERE \(compiler.compile(q.condition)) ORDER BY work_pool.name LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
         return try await backend.read { db in try await db.raw(sql).all().map(Self.decodePool) }
     }
 
