@@ -365,7 +365,9 @@ struct DateParser {
                 guard count == map.count else { throw Failure() }
                 return (map["y"].map { values[$0] }, map["m"].map { values[$0] }, map["d"].map { values[$0] })
             }
-            var year: Int?, month: Int?, day: Int?
+            var year: Int?
+            var month: Int?
+            var day: Int?
             let v = values
             if count > 3 {
                 throw Failure()

@@ -175,7 +175,7 @@ public struct RRuleSchedule: Sendable, Equatable {
                 let instant = dz.instant(wall: w)
                 if instant < start { continue }
                 // pendulum's `astimezone` raises beyond Python's datetime range.
-                let local = instant + Int(zone.offset(at: Int64(instant)) )
+                let local = instant + Int(zone.offset(at: Int64(instant)))
                 if instant < Self.minInstant || instant > Self.maxInstant || local < Self.minInstant || local > Self.maxInstant {
                     return []
                 }
@@ -201,8 +201,11 @@ public struct RRuleSchedule: Sendable, Equatable {
         if let tz = TimeZone(identifier: zone.name) {
             let d = Date(timeIntervalSince1970: Double(t))
             m = min(m, Int(zone.offset(at: Int64(t) * 1_000_000) / 1_000_000) - Int(tz.daylightSavingTimeOffset(for: d)))
-            m = min(m, tz.secondsFromGMT(for: Date(timeIntervalSince1970: Double(DateutilZone.cutoff)))
-                - Int(tz.daylightSavingTimeOffset(for: Date(timeIntervalSince1970: Double(DateutilZone.cutoff)))))
+            m = min(
+                m,
+                tz.secondsFromGMT(for: Date(timeIntervalSince1970: Double(DateutilZone.cutoff)))
+                    - Int(tz.daylightSavingTimeOffset(for: Date(timeIntervalSince1970: Double(DateutilZone.cutoff))))
+            )
         }
         return m
     }

@@ -554,7 +554,8 @@ final class RuleIterator {
         if stepsTried { return steps }
         stepsTried = true
         let f = rule.freq
-        let filters = f == Freq.minutely ? (rule.byhour != nil || rule.byminute != nil) : (rule.byhour != nil || rule.byminute != nil || rule.bysecond != nil)
+        let filters =
+            f == Freq.minutely ? (rule.byhour != nil || rule.byminute != nil) : (rule.byhour != nil || rule.byminute != nil || rule.bysecond != nil)
         guard filters, jumpable() else { return nil }
         let interval = rule.interval
         func valid(_ t: Int) -> Bool {
@@ -701,7 +702,8 @@ final class RuleIterator {
                 spend()
                 if finished { return }
                 if try keeps(d) {
-                    let bulk = kk > 0 && (rule.until.map { (base + 86_400) * 1_000_000 <= $0 } ?? true)
+                    let bulk =
+                        kk > 0 && (rule.until.map { (base + 86_400) * 1_000_000 <= $0 } ?? true)
                         && (count.map { $0 >= offsets.count } ?? true)
                     if bulk {
                         skipped += offsets.count

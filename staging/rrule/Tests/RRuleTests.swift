@@ -126,7 +126,9 @@ import Testing
                 default: type = "ValueError"
                 }
                 if error.message != c.message || type != c.type {
-                    failures.append("\(c.rrule.debugDescription): \(type) \(error.message.debugDescription), reference: \(c.type) \(c.message.debugDescription)")
+                    failures.append(
+                        "\(c.rrule.debugDescription): \(type) \(error.message.debugDescription), reference: \(c.type) \(c.message.debugDescription)"
+                    )
                 }
             }
         }
@@ -148,7 +150,9 @@ import Testing
             for r in c.runs {
                 let dates = schedule.dates(n: r.n, start: r.start, end: r.end)
                 if dates != r.dates {
-                    failures.append("\(c.rrule.debugDescription) from \(Self.iso(r.start)) n \(r.n ?? -1) [\(r.error ?? "")]: expected \(r.dates.count), got \(dates.count)")
+                    failures.append(
+                        "\(c.rrule.debugDescription) from \(Self.iso(r.start)) n \(r.n ?? -1) [\(r.error ?? "")]: expected \(r.dates.count), got \(dates.count)"
+                    )
                 }
             }
         }
@@ -184,7 +188,9 @@ import Testing
                 }
             } catch {
                 if error.message != c.message {
-                    failures.append("\(c.rrule.debugDescription): \(error.message.debugDescription), reference: \((c.message ?? "valid").debugDescription)")
+                    failures.append(
+                        "\(c.rrule.debugDescription): \(error.message.debugDescription), reference: \((c.message ?? "valid").debugDescription)"
+                    )
                 }
             }
         }
