@@ -26,12 +26,15 @@ public struct WorkPoolRepository: Sendable {
     }
 
     /// A pool's row with its active slots (its queues' PENDING and RUNNING runs) when it has a
-    /// concurrency limit, as the reference answers them.
-    static let selectPool = """
+    /// concurrency limit, as the reference answers them: for the reads that answer a pool.
+    static let selectPoolWithSlots = """
         SELECT work_pool.*, CASE WHEN work_pool.concurrency_limit IS NULL THEN NULL ELSE (SELECT count(*) FROM flow_run
         JOIN work_queue slot_queue ON slot_queue.id = flow_run.work_queue_id
         WHERE slot_queue.work_pool_id = work_pool.id AND flow_run.state_type IN ('PENDING', 'RUNNING')) END AS active_slots FROM work_pool
         """
+
+    /// A pool's row without the slot count, for lookups on the write and poll paths.
+    static let selectPool = "SELECT work_pool.*, NULL AS active_slots FROM work_pool"
 
     /// A queue's row with its pool's name and its active slots when it has a concurrency limit.
     static let selectQueue = """
@@ -61,8 +64,8 @@ public struct WorkPoolRepository: Sendable {
     static func poolNotFound(_ name: String) -> StoreError { .notFound("Work pool \"\(name)\" not found.") }
     static func queueNotFound(_ pool: String, _ queue: String) -> StoreError { .notFound("Work pool queue '\(pool)/\(queue)' not found.") }
 
-    static func findPool(_ db: any SQLDatabase, name: String) async throws -> WorkPool? {
-        try await db.raw("\(unsafeRaw: selectPool) WHERE name = \(bind: name)").first().map(decodePool)
+    static func findPool(_ db: any SQLDatabase, name: String, withSlots: Bool = false) async throws -> WorkPool? {
+        try await db.raw("\(unsafeRaw: withSlots ? selectPoolWithSlots : selectPool) WHERE name = \(bind: name)").first().map(decodePool)
     }
 
     /// Creates a pool and its `default` queue.
@@ -91,14 +94,14 @@ public struct WorkPoolRepository: Sendable {
             queue.priority = 1
             let q = try await Self.insertQueue(db, poolId: id, queue, now: now)
             try await db.raw("UPDATE work_pool SET default_queue_id = \(bind: q.lowercased) WHERE id = \(bind: id.lowercased)").run()
-            guard let pool = try await Self.findPool(db, name: c.name) else { throw StoreError.integrity }
+            guard let pool = try await Self.findPool(db, name: c.name, withSlots: true) else { throw StoreError.integrity }
             return pool
         }
     }
 
     /// The pool with this name.
     public func get(name: String) async throws -> WorkPool? {
-        try await backend.read { db in try await Self.findPool(db, name: name) }
+        try await backend.read { db in try await Self.findPool(db, name: name, withSlots: true) }
     }
 
     static func insertQueue(_ db: any SQLDatabase, poolId: UUID, _ c: WorkQueueCreate, now: Timestamp) async throws -> UUID {
@@ -171,7 +174,7 @@ public struct WorkPoolRepository: Sendable {
     /// Pools matching a `WorkPoolFilter`, by name.
     public func filter(_ q: SimpleFilterQuery) async throws -> [WorkPool] {
         let sql: SQLQueryString =
-            "\(unsafeRaw: Self.selectPool) WHERE \(compiler.compile(q.condition)) ORDER BY work_pool.name LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
+            "\(unsafeRaw: Self.selectPoolWithSlots) WHERE \(compiler.compile(q.condition)) ORDER BY work_pool.name LIMIT \(bind: q.paging.limit) OFFSET \(bind: q.paging.offset)"
         return try await backend.read { db in try await db.raw(sql).all().map(Self.decodePool) }
     }
 
